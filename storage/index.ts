@@ -1,0 +1,47 @@
+/**
+ * Picks a blob store from configuration. The only place that knows every concrete backend.
+ */
+import type { BlobStore } from './blob-store.js';
+import { StorageError } from './blob-store.js';
+import { createDiskBlobStore } from './disk.js';
+import { createMemoryBlobStore } from './memory.js';
+
+export type { BackendName, BlobInfo, BlobObject, BlobStore, PutOptions } from './blob-store.js';
+export { StorageError } from './blob-store.js';
+
+export type StorageConfig =
+  | { type: 'disk'; root: string }
+  | { type: 'memory'; maxBytes?: number }
+  | {
+      type: 's3';
+      bucket: string;
+      prefix?: string;
+      region?: string;
+      endpoint?: string;
+      forcePathStyle?: boolean;
+      accessKeyId?: string;
+      secretAccessKey?: string;
+      sessionToken?: string;
+    }
+  | {
+      type: 'gcs';
+      bucket: string;
+      prefix?: string;
+      projectId?: string;
+      keyFilename?: string;
+      apiEndpoint?: string;
+    };
+
+export function createBlobStore(config: StorageConfig): BlobStore {
+  switch (config.type) {
+    case 'disk':
+      return createDiskBlobStore({ root: config.root });
+    case 'memory':
+      return createMemoryBlobStore(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes });
+    case 's3':
+    case 'gcs':
+      throw new StorageError(`storage backend ${config.type} is not available in this build yet`, {
+        backend: config.type,
+      });
+  }
+}
