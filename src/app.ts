@@ -1,0 +1,63 @@
+/**
+ * createApp(deps): the hono application. Middleware order: draining guard, request log, routes
+ * (ops first, then the GOPROXY catch-all), and one onError that maps every error through
+ * errorAnswer.
+ */
+import { Hono } from 'hono';
+import type { AppEnv } from './http/app-env.js';
+import { errorAnswer } from './http/error-response.js';
+import { registerGoproxyRoutes } from './http/goproxy-routes.js';
+import { registerOpsRoutes, type OpsDeps } from './http/ops-routes.js';
+import type { Logger } from './logger.js';
+import type { ModuleService } from './service/module-service.js';
+
+export interface AppDeps extends OpsDeps {
+  service: ModuleService;
+  logger: Logger;
+}
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async function drainingGuard(c, next) {
+    if (deps.isDraining() && c.req.path !== '/healthz' && c.req.path !== '/readyz') {
+      c.header('retry-after', '5');
+      c.header('connection', 'close');
+      return c.text('overloaded: stoa is shutting down\n', 503);
+    }
+    await next();
+  });
+
+  app.use('*', async function requestLog(c, next) {
+    const start = performance.now();
+    c.set('endpoint', 'other');
+    await next();
+    deps.logger.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs: Math.round((performance.now() - start) * 10) / 10,
+        endpoint: c.get('endpoint'),
+        cache: c.get('cacheResult'),
+        bytes: c.get('bytesOut') ?? Number(c.res.headers.get('content-length') ?? 0),
+      },
+      'request',
+    );
+  });
+
+  registerOpsRoutes(app, deps);
+  registerGoproxyRoutes(app, deps.service);
+
+  app.onError((err, c) => {
+    const answer = errorAnswer(err);
+    if (answer.status >= 500)
+      deps.logger.warn({ err, path: c.req.path, code: answer.code }, 'request failed');
+    return new Response(c.req.method === 'HEAD' ? null : answer.body, {
+      status: answer.status,
+      headers: answer.headers,
+    });
+  });
+
+  return app;
+}

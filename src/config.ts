@@ -1,0 +1,218 @@
+/**
+ * The only reader of process.env. Every setting is declared once in SETTINGS (env names, schema,
+ * default, description); loadConfig validates all of them with zod and reports every error at once,
+ * and returns a frozen, typed Config. The README's configuration table lists the same settings (a test
+ * checks that it does).
+ */
+import { tmpdir } from 'node:os';
+import { z } from 'zod';
+
+const duration = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, 'a duration such as 500ms, 30s, 5m, 1h (a bare number means seconds)')
+  .transform((s) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s);
+    const n = Number(m?.[1]);
+    const unit = m?.[2] ?? 's';
+    const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
+    return Math.round(n * factor);
+  });
+
+const positiveInt = z.coerce.number().int().positive();
+
+const port = z
+  .string()
+  .trim()
+  // Athens writes its port as ":3000"
+  .regex(/^:?\d{1,5}$/, 'a port number such as 3000 (or :3000)')
+  .transform((s) => Number(s.replace(/^:/, '')))
+  .refine((n) => n > 0 && n < 65536, 'a port between 1 and 65535');
+
+const boolean = z.stringbool();
+
+const httpUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((u) => /^https?:\/\//.test(u), 'an http(s) URL')
+  .transform((u) => u.replace(/\/+$/, ''));
+
+/** "host=https://mirror/base,other.host=http://127.0.0.1:8080" */
+const hostMap = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const out: Record<string, string> = {};
+    for (const part of s.split(',').map((p) => p.trim())) {
+      if (part === '') continue;
+      const i = part.indexOf('=');
+      const host = part.slice(0, i).trim().toLowerCase();
+      const url = part.slice(i + 1).trim();
+      if (i <= 0 || !/^[a-z0-9.-]+(:\d+)?$/.test(host) || !/^https?:\/\/[^\s]+$/.test(url)) {
+        ctx.addIssue({ code: 'custom', message: `bad entry "${part}": want host=http(s)://base-url` });
+        continue;
+      }
+      out[host] = url.replace(/\/+$/, '');
+    }
+    return out;
+  });
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+
+/** Athens' storage type names are accepted as they are. */
+const storageType = z
+  .enum(['disk', 'memory', 's3', 'minio', 'gcs', 'gcp'])
+  .transform((t) => (t === 'minio' ? 's3' : t === 'gcp' ? 'gcs' : t));
+
+interface Setting<T extends z.ZodType> {
+  /** Environment variable names: the STOA_ name first, then accepted aliases. */
+  env: readonly [string, ...string[]];
+  schema: T;
+  /** Default as the env string, or undefined for "unset". */
+  default: string | undefined;
+  description: string;
+}
+
+function setting<T extends z.ZodType>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+export const SETTINGS = {
+  port: setting({
+    env: ['STOA_PORT', 'ATHENS_PORT', 'PORT'],
+    schema: port,
+    default: '3000',
+    description: 'TCP port to listen on.',
+  }),
+  host: setting({
+    env: ['STOA_HOST'],
+    schema: z.string().trim().min(1),
+    default: '0.0.0.0',
+    description: 'Address to bind.',
+  }),
+  storageType: setting({
+    env: ['STOA_STORAGE_TYPE', 'ATHENS_STORAGE_TYPE'],
+    schema: storageType,
+    default: 'disk',
+    description: 'Blob store: `disk`, `memory`, `s3` (alias `minio`) or `gcs` (alias `gcp`).',
+  }),
+  storageRoot: setting({
+    env: ['STOA_STORAGE_ROOT', 'ATHENS_DISK_STORAGE_ROOT'],
+    schema: z.string().trim().min(1),
+    default: './data',
+    description: 'Directory of the disk store.',
+  }),
+  memoryMaxBytes: setting({
+    env: ['STOA_MEMORY_MAX_BYTES'],
+    schema: positiveInt,
+    default: String(1024 * 1024 * 1024),
+    description: 'Byte cap of the memory store.',
+  }),
+  githubUrl: setting({
+    env: ['STOA_GITHUB_URL'],
+    schema: httpUrl,
+    default: 'https://github.com',
+    description:
+      'Base URL for github.com modules (GitHub Enterprise, tests). Repositories are fetched from `<base>/<owner>/<repo>.git`.',
+  }),
+  githubToken: setting({
+    env: ['STOA_GITHUB_TOKEN', 'ATHENS_GITHUB_TOKEN'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description:
+      'GitHub token, sent as HTTP Basic `x-access-token:<token>`. Never logged. A rejected token fails every fetch, public repositories included.',
+  }),
+  hostMap: setting({
+    env: ['STOA_HOST_MAP'],
+    schema: hostMap,
+    default: '',
+    description:
+      'Comma-separated `host=base-url` pairs: fetch modules of `host` from `base-url` instead (go-import discovery and git). For private mirrors and tests.',
+  }),
+  fillConcurrency: setting({
+    env: ['STOA_FILL_CONCURRENCY'],
+    schema: positiveInt,
+    default: '8',
+    description: 'Upstream fills running at once (cache hits never wait for a slot).',
+  }),
+  fillTimeout: setting({
+    env: ['STOA_FILL_TIMEOUT', 'ATHENS_TIMEOUT'],
+    schema: duration,
+    default: '10m',
+    description: 'Deadline of one fill, detached from any request (a bare number means seconds).',
+  }),
+  upstreamIdleTimeout: setting({
+    env: ['STOA_UPSTREAM_TIMEOUT'],
+    schema: duration,
+    default: '60s',
+    description: 'An upstream request that sends no data for this long fails with 504.',
+  }),
+  tempDir: setting({
+    env: ['STOA_TEMP_DIR'],
+    schema: z.string().trim().min(1),
+    default: tmpdir(),
+    description: 'Where git packs are spooled during a fill (removed afterwards).',
+  }),
+  logLevel: setting({
+    env: ['STOA_LOG_LEVEL', 'ATHENS_LOG_LEVEL'],
+    schema: logLevel,
+    default: 'info',
+    description: 'pino log level: `fatal` `error` `warn` `info` `debug` `trace` `silent`.',
+  }),
+  shutdownTimeout: setting({
+    env: ['STOA_SHUTDOWN_TIMEOUT', 'ATHENS_SHUTDOWN_TIMEOUT'],
+    schema: duration,
+    default: '60s',
+    description: 'On SIGTERM/SIGINT, how long in-flight responses and fills may take before exit.',
+  }),
+  offline: setting({
+    env: ['STOA_OFFLINE'],
+    schema: boolean,
+    default: 'false',
+    description: 'Serve only what the store holds; never contact an upstream.',
+  }),
+} as const;
+
+type Settings = typeof SETTINGS;
+export type Config = Readonly<{
+  [K in keyof Settings]: Settings[K]['default'] extends string
+    ? z.output<Settings[K]['schema']>
+    : z.output<Settings[K]['schema']> | undefined;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Every environment variable name stoa reads. */
+export function configEnvNames(): string[] {
+  return Object.values(SETTINGS).flatMap((s) => [...s.env]);
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, s] of Object.entries(SETTINGS) as [keyof Settings, Setting<z.ZodType>][]) {
+    const name = s.env.find((n) => env[n] !== undefined && env[n] !== '');
+    const raw = name === undefined ? s.default : env[name];
+    if (raw === undefined) {
+      out[key] = undefined;
+      continue;
+    }
+    const parsed = s.schema.safeParse(raw);
+    if (parsed.success) {
+      out[key] = parsed.data;
+    } else {
+      const why = parsed.error.issues.map((i) => i.message).join('; ');
+      // Values of secrets are never echoed.
+      const shown = /TOKEN|SECRET|PASSWORD|KEY/i.test(s.env[0]) ? '(hidden)' : JSON.stringify(raw);
+      problems.push(`${name ?? s.env[0]}=${shown}: ${why}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out) as Config;
+}

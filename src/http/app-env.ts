@@ -1,0 +1,12 @@
+/** Typed context variables shared by stoa's middleware and routes. */
+import type { CacheResult } from '../service/module-service.js';
+
+export type Endpoint = 'list' | 'latest' | 'info' | 'mod' | 'zip' | 'sumdb' | 'ops' | 'other';
+
+export interface AppEnv {
+  Variables: {
+    endpoint: Endpoint;
+    cacheResult: CacheResult | undefined;
+    bytesOut: number | undefined;
+  };
+}

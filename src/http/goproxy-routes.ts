@@ -1,0 +1,85 @@
+/**
+ * The GOPROXY endpoints (spec §1.1): `/<module>/@v/list`, `/<module>/@v/<version>.info|.mod|.zip`,
+ * `/<module>/@latest`, and a 404 for `/sumdb/...` (stoa does not proxy checksum databases, so the
+ * go command talks to sum.golang.org directly, §1.7). GET and HEAD.
+ */
+import type { Context, Hono } from 'hono';
+import { NotFoundError } from '../errors.js';
+import type { ModuleService } from '../service/module-service.js';
+import type { AppEnv } from './app-env.js';
+import { parseGoproxyPath } from './goproxy-request.js';
+
+type ResponseBody = ConstructorParameters<typeof Response>[0];
+
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json';
+
+function rawPath(c: Context<AppEnv>): string {
+  // The raw (still percent-encoded) path: decoding happens once, in parseGoproxyPath.
+  const url = c.req.url;
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  const end = url.indexOf('?', start);
+  return start < 0 ? '/' : url.slice(start, end < 0 ? undefined : end);
+}
+
+function respond(c: Context<AppEnv>, body: ResponseBody, headers: Record<string, string>): Response {
+  const isHead = c.req.method === 'HEAD';
+  if (isHead && body instanceof ReadableStream) void body.cancel().catch(() => undefined);
+  return new Response(isHead ? null : body, { status: 200, headers });
+}
+
+export function registerGoproxyRoutes(app: Hono<AppEnv>, service: ModuleService): void {
+  app.on(['GET', 'HEAD'], '*', async (c) => {
+    const req = parseGoproxyPath(rawPath(c));
+    const signal = c.req.raw.signal;
+    switch (req.kind) {
+      case 'sumdb':
+        throw new NotFoundError(
+          'stoa does not proxy checksum databases; the go command will use sum.golang.org',
+        );
+      case 'list': {
+        c.set('endpoint', 'list');
+        const { value, cache } = await service.list(req.module, signal);
+        c.set('cacheResult', cache);
+        const body = value.length === 0 ? '' : `${value.join('\n')}\n`;
+        return respond(c, body, { 'content-type': TEXT, 'content-length': String(Buffer.byteLength(body)) });
+      }
+      case 'latest': {
+        c.set('endpoint', 'latest');
+        const { value, cache } = await service.latest(req.module, signal);
+        c.set('cacheResult', cache);
+        const body = JSON.stringify(value);
+        return respond(c, body, {
+          'content-type': JSON_TYPE,
+          'content-length': String(Buffer.byteLength(body)),
+        });
+      }
+      case 'info': {
+        c.set('endpoint', 'info');
+        const { value, cache } = await service.info(req.module, req.version, signal);
+        c.set('cacheResult', cache);
+        const body = JSON.stringify(value);
+        return respond(c, body, {
+          'content-type': JSON_TYPE,
+          'content-length': String(Buffer.byteLength(body)),
+        });
+      }
+      case 'mod': {
+        c.set('endpoint', 'mod');
+        const { value, cache } = await service.mod(req.module, req.version, signal);
+        c.set('cacheResult', cache);
+        return respond(c, value, { 'content-type': TEXT, 'content-length': String(value.byteLength) });
+      }
+      case 'zip': {
+        c.set('endpoint', 'zip');
+        const { value, cache } = await service.zip(req.module, req.version, signal);
+        c.set('cacheResult', cache);
+        c.set('bytesOut', value.size);
+        return respond(c, value.body, {
+          'content-type': 'application/zip',
+          'content-length': String(value.size),
+        });
+      }
+    }
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * What the service needs from storage: the immutable artifacts of module versions. Implemented over
+ * storage/'s module store (see `createArtifactStore`), which writes zip, then mod, then info last as
+ * the completion marker and checks the zip's recorded size on read.
+ */
+
+export interface StoredZip {
+  body: ReadableStream<Uint8Array>;
+  size: number;
+}
+
+/** A zip being built: its bytes, and its `h1:` hash and size once the stream has ended. */
+export interface ZipBuild {
+  stream: ReadableStream<Uint8Array>;
+  /** Resolves after `stream` has been read to the end. */
+  result: Promise<{ hash: string; size: number }>;
+}
+
+export interface VersionArtifacts {
+  info: Uint8Array;
+  mod: Uint8Array;
+  zip: ZipBuild;
+}
+
+export interface ArtifactStore {
+  getInfo(module: string, version: string, signal?: AbortSignal): Promise<Uint8Array | null>;
+  getMod(module: string, version: string, signal?: AbortSignal): Promise<Uint8Array | null>;
+  getZip(module: string, version: string, signal?: AbortSignal): Promise<StoredZip | null>;
+  /** Stores a complete version: zip, then mod, then info. Nothing is visible if it fails. */
+  putVersion(
+    module: string,
+    version: string,
+    artifacts: VersionArtifacts,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** Canonical versions with a complete record in the store (offline `@v/list`). */
+  listVersions(module: string, signal?: AbortSignal): Promise<string[]>;
+}

@@ -1,0 +1,148 @@
+/**
+ * Hit or miss. Immutable artifacts (`.info`/`.mod`/`.zip` of canonical versions) come from the
+ * store once present; a miss runs one coalesced, limited fill that builds the version from its
+ * source and stores zip, mod, then info (the completion marker). Queries that are not canonical
+ * versions (branches, hashes, HEAD) are resolved upstream and stored under the canonical version
+ * they resolve to. `@v/list` and `@latest` are asked upstream each time (coalesced per module).
+ */
+import { NotFoundError } from '../errors.js';
+import type { Coalescer } from '../fetch/coalescer.js';
+import type { Limiter } from '../fetch/limiter.js';
+import { isCanonicalVersion, isValid } from '../module/semver.js';
+import { parseRevInfo, type RevInfo } from '../upstream/rev-info.js';
+import type { ModuleSource } from '../upstream/source.js';
+import type { ArtifactStore, StoredZip } from './artifact-store.js';
+
+export type CacheResult = 'hit' | 'miss' | 'coalesced';
+
+export interface Served<T> {
+  value: T;
+  cache: CacheResult;
+}
+
+export interface ModuleServiceDeps {
+  store: ArtifactStore;
+  source: ModuleSource;
+  coalescer: Coalescer;
+  limiter: Limiter;
+  /** Serve only what the store holds. */
+  offline: boolean;
+}
+
+export interface ModuleService {
+  list(module: string, signal?: AbortSignal): Promise<Served<string[]>>;
+  latest(module: string, signal?: AbortSignal): Promise<Served<RevInfo>>;
+  info(module: string, query: string, signal?: AbortSignal): Promise<Served<RevInfo>>;
+  mod(module: string, version: string, signal?: AbortSignal): Promise<Served<Uint8Array>>;
+  zip(module: string, version: string, signal?: AbortSignal): Promise<Served<StoredZip>>;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function createModuleService(deps: ModuleServiceDeps): ModuleService {
+  const { store, source, coalescer, limiter } = deps;
+
+  function offlineMiss(what: string): NotFoundError {
+    return new NotFoundError(`${what}: not in the cache and stoa is offline`);
+  }
+
+  /** Builds and stores `version` (canonical) unless the store has it; returns its stored info. */
+  async function fillVersion(module: string, version: string, signal: AbortSignal): Promise<RevInfo> {
+    const stored = await readInfo(module, version, signal);
+    if (stored) return stored;
+    const built = await source.build(module, version, signal);
+    try {
+      const info = encoder.encode(JSON.stringify(built.info));
+      await store.putVersion(module, built.info.Version, { info, mod: built.mod, zip: built.zip }, signal);
+      return built.info;
+    } finally {
+      await built.close();
+    }
+  }
+
+  async function readInfo(module: string, version: string, signal?: AbortSignal): Promise<RevInfo | null> {
+    const bytes = await store.getInfo(module, version, signal);
+    if (bytes === null) return null;
+    return parseRevInfo(decoder.decode(bytes));
+  }
+
+  /** One fill per module@version across all callers, inside the fill limiter. */
+  async function ensureVersion(module: string, version: string, signal?: AbortSignal): Promise<CacheResult> {
+    if (deps.offline) throw offlineMiss(`${module}@${version}`);
+    const { coalesced } = await coalescer.run(
+      `version:${module}@${version}`,
+      (fillSignal) => limiter.run(() => fillVersion(module, version, fillSignal)),
+      signal,
+    );
+    return coalesced ? 'coalesced' : 'miss';
+  }
+
+  function requireCanonical(module: string, version: string): void {
+    if (!isValid(version) || !isCanonicalVersion(version)) {
+      throw new NotFoundError(`${module}@${version}: invalid version: version ${version} is not canonical`);
+    }
+  }
+
+  return {
+    async list(module, signal) {
+      if (deps.offline) return { value: await store.listVersions(module, signal), cache: 'hit' };
+      const { value, coalesced } = await coalescer.run(
+        `list:${module}`,
+        (fillSignal) => limiter.run(() => source.list(module, fillSignal)),
+        signal,
+      );
+      return { value, cache: coalesced ? 'coalesced' : 'miss' };
+    },
+
+    async latest(module, signal) {
+      if (deps.offline) throw offlineMiss(`${module}@latest`);
+      const { value, coalesced } = await coalescer.run(
+        `latest:${module}`,
+        (fillSignal) => limiter.run(() => source.latest(module, fillSignal)),
+        signal,
+      );
+      return { value, cache: coalesced ? 'coalesced' : 'miss' };
+    },
+
+    async info(module, query, signal) {
+      if (isValid(query) && isCanonicalVersion(query)) {
+        const hit = await readInfo(module, query, signal);
+        if (hit) return { value: hit, cache: 'hit' };
+      }
+      if (deps.offline) throw offlineMiss(`${module}@${query}`);
+      // Resolve the query (a canonical version may still resolve to +incompatible), then make sure
+      // the canonical version it names is stored.
+      const { value: resolved, coalesced } = await coalescer.run(
+        `stat:${module}@${query}`,
+        (fillSignal) => limiter.run(() => source.stat(module, query, fillSignal)),
+        signal,
+      );
+      const hit = await readInfo(module, resolved.Version, signal);
+      if (hit) return { value: hit, cache: coalesced ? 'coalesced' : 'miss' };
+      const cache = await ensureVersion(module, resolved.Version, signal);
+      const info = await readInfo(module, resolved.Version, signal);
+      return { value: info ?? resolved, cache: coalesced ? 'coalesced' : cache };
+    },
+
+    async mod(module, version, signal) {
+      requireCanonical(module, version);
+      const hit = await store.getMod(module, version, signal);
+      if (hit) return { value: hit, cache: 'hit' };
+      const cache = await ensureVersion(module, version, signal);
+      const mod = await store.getMod(module, version, signal);
+      if (!mod) throw new NotFoundError(`${module}@${version}: not found`);
+      return { value: mod, cache };
+    },
+
+    async zip(module, version, signal) {
+      requireCanonical(module, version);
+      const hit = await store.getZip(module, version, signal);
+      if (hit) return { value: hit, cache: 'hit' };
+      const cache = await ensureVersion(module, version, signal);
+      const zip = await store.getZip(module, version, signal);
+      if (!zip) throw new NotFoundError(`${module}@${version}: not found`);
+      return { value: zip, cache };
+    },
+  };
+}
