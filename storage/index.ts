@@ -5,6 +5,7 @@ import type { BlobStore } from './blob-store.js';
 import { StorageError } from './blob-store.js';
 import { createDiskBlobStore } from './disk.js';
 import { createMemoryBlobStore } from './memory.js';
+import { createS3BlobStore } from './s3.js';
 
 export type { BackendName, BlobInfo, BlobObject, BlobStore, PutOptions } from './blob-store.js';
 export { StorageError } from './blob-store.js';
@@ -38,7 +39,10 @@ export function createBlobStore(config: StorageConfig): BlobStore {
       return createDiskBlobStore({ root: config.root });
     case 'memory':
       return createMemoryBlobStore(config.maxBytes === undefined ? {} : { maxBytes: config.maxBytes });
-    case 's3':
+    case 's3': {
+      const { type: _type, ...options } = config;
+      return createS3BlobStore(options);
+    }
     case 'gcs':
       throw new StorageError(`storage backend ${config.type} is not available in this build yet`, {
         backend: config.type,

@@ -37,6 +37,7 @@ export function digestBytes(bytes: Uint8Array): Digest {
 export function generatedStream(
   chunks: number,
   seed = 1,
+  onChunk?: (n: number) => void,
 ): { stream: ReadableStream<Uint8Array>; digest: () => Digest } {
   const base = randomBytes(MiB);
   base.writeUInt32BE(seed, 0);
@@ -55,6 +56,7 @@ export function generatedStream(
         hash.update(chunk);
         size += chunk.byteLength;
         controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        onChunk?.(index);
       },
     },
     { highWaterMark: 0 },

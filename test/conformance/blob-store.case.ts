@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BlobStore } from '../../storage/blob-store.js';
 import { StorageError } from '../../storage/blob-store.js';
+import { compareKeys } from '../../storage/safe-key.js';
 import {
   MiB,
   collect,
@@ -33,6 +34,13 @@ export interface BlobStoreCase {
   holdsBytesInProcess?: boolean;
   /** Number of keys for the pagination case (more than the backend's page size). Default 30. */
   manyKeys?: number;
+  /**
+   * Why this server does not list in UTF-8 byte order (test servers only): the suite then checks
+   * the listed set, not the order.
+   */
+  unsortedListReason?: string;
+  /** Run the concurrent overwrite case (true), or skip it with the reason the server cannot pass it. */
+  atomicOverwrite?: true | { skip: string };
 }
 
 const BIG_CHUNKS = 200;
@@ -110,7 +118,13 @@ export function registerBlobStoreSuite(c: BlobStoreCase): void {
       },
     );
 
+    const listed = async (prefix: string): Promise<string[]> => {
+      const keys = await collect(store.list(prefix));
+      return c.unsortedListReason === undefined ? keys : keys.sort(compareKeys);
+    };
+
     it('lists by prefix without leaking into siblings, sorted, with pagination hidden', async () => {
+      if (c.unsortedListReason !== undefined) console.log(`# order not checked: ${c.unsortedListReason}`);
       const keys = [
         'ls/github.com/a/b/@v/v1.0.0.info',
         'ls/github.com/a/b/@v/list',
@@ -119,23 +133,21 @@ export function registerBlobStoreSuite(c: BlobStoreCase): void {
         'ls/github.com/a/bc/@v/list',
       ];
       for (const key of keys) await store.put(key, new TextEncoder().encode(key));
-      assert.deepEqual(await collect(store.list('ls/github.com/a/b/')), [
+      assert.deepEqual(await listed('ls/github.com/a/b/'), [
         'ls/github.com/a/b/@v/list',
         'ls/github.com/a/b/@v/v1.0.0.info',
         'ls/github.com/a/b/v2/@v/v2.0.0.mod',
       ]);
       // A partial last element is a plain string prefix: b-c and bc match, in byte order.
-      assert.deepEqual(await collect(store.list('ls/github.com/a/b')), [
+      assert.deepEqual(await listed('ls/github.com/a/b'), [
         'ls/github.com/a/b-c/@v/v1.0.0.info',
         'ls/github.com/a/b/@v/list',
         'ls/github.com/a/b/@v/v1.0.0.info',
         'ls/github.com/a/b/v2/@v/v2.0.0.mod',
         'ls/github.com/a/bc/@v/list',
       ]);
-      assert.deepEqual(await collect(store.list('ls/github.com/a/b/@v/v')), [
-        'ls/github.com/a/b/@v/v1.0.0.info',
-      ]);
-      assert.deepEqual(await collect(store.list('ls/nothing/')), []);
+      assert.deepEqual(await listed('ls/github.com/a/b/@v/v'), ['ls/github.com/a/b/@v/v1.0.0.info']);
+      assert.deepEqual(await listed('ls/nothing/'), []);
 
       const many = c.manyKeys ?? 30;
       const expected: string[] = [];
@@ -147,7 +159,7 @@ export function registerBlobStoreSuite(c: BlobStoreCase): void {
         if (pending.length >= 16) await Promise.all(pending.splice(0));
       }
       await Promise.all(pending);
-      assert.deepEqual(await collect(store.list('many/')), expected);
+      assert.deepEqual(await listed('many/'), expected);
     });
 
     it('leaves nothing visible after a put aborted mid-stream, and keeps the old object', async () => {
@@ -199,46 +211,55 @@ export function registerBlobStoreSuite(c: BlobStoreCase): void {
       assert.deepEqual(await collect(store.list('sized/')), []);
     });
 
-    it('ends concurrent puts to one key with one complete object, and readers see whole objects', async () => {
-      const key = 'race/github.com/a/b/@v/v1.0.0.zip';
-      const variants = [0, 1, 2, 3, 4].map((v) =>
-        new Uint8Array(2 * MiB).map((_, i) => (i * (v + 3) + v) % 256),
-      );
-      const digests = variants.map((v) => digestBytes(v).sha256);
-      await store.put(key, variants[0] ?? new Uint8Array(), { metadata: { variant: '0' } });
-      let writing = true;
-      const reader = (async (): Promise<number> => {
-        let reads = 0;
-        while (writing) {
-          const got = await store.get(key);
-          assert.ok(got, 'a key being overwritten never disappears');
-          const { sha256 } = await digestStream(got.body);
-          const variant = digests.indexOf(sha256);
-          assert.ok(variant >= 0, 'a reader saw a partial or mixed object');
-          assert.equal(got.metadata['variant'], String(variant), 'metadata belongs to the data');
-          reads++;
-        }
-        return reads;
-      })();
-      try {
-        await Promise.all(
-          variants.slice(1).map((bytes, i) =>
-            store.put(key, streamOf(bytes), {
-              metadata: { variant: String(i + 1) },
-              size: bytes.byteLength,
-            }),
-          ),
+    it(
+      'ends concurrent puts to one key with one complete object, and readers see whole objects',
+      c.atomicOverwrite === undefined || c.atomicOverwrite === true ? {} : { skip: c.atomicOverwrite.skip },
+      async () => {
+        const key = 'race/github.com/a/b/@v/v1.0.0.zip';
+        const variants = [0, 1, 2, 3, 4].map((v) =>
+          new Uint8Array(2 * MiB).map((_, i) => (i * (v + 3) + v) % 256),
         );
-      } finally {
-        writing = false;
-      }
-      assert.ok((await reader) >= 1);
-      const final = await store.get(key);
-      assert.ok(final);
-      const variant = digests.indexOf((await digestStream(final.body)).sha256);
-      assert.ok(variant >= 1, 'the final object is one of the concurrent puts');
-      assert.equal(final.metadata['variant'], String(variant));
-    });
+        const digests = variants.map((v) => digestBytes(v).sha256);
+        await store.put(key, variants[0] ?? new Uint8Array(), { metadata: { variant: '0' } });
+        let writing = true;
+        const reader = (async (): Promise<number> => {
+          let reads = 0;
+          while (writing) {
+            const got = await store.get(key);
+            assert.ok(got, 'a key being overwritten never disappears');
+            const { sha256 } = await digestStream(got.body);
+            const variant = digests.indexOf(sha256);
+            assert.ok(variant >= 0, 'a reader saw a partial or mixed object');
+            assert.equal(got.metadata['variant'], String(variant), 'metadata belongs to the data');
+            reads++;
+          }
+          return reads;
+        })().then(
+          (reads) => ({ reads, error: undefined }),
+          (error: unknown) => ({ reads: 0, error }),
+        );
+        try {
+          await Promise.all(
+            variants.slice(1).map((bytes, i) =>
+              store.put(key, streamOf(bytes), {
+                metadata: { variant: String(i + 1) },
+                size: bytes.byteLength,
+              }),
+            ),
+          );
+        } finally {
+          writing = false;
+        }
+        const readResult = await reader;
+        assert.ifError(readResult.error);
+        assert.ok(readResult.reads >= 1);
+        const final = await store.get(key);
+        assert.ok(final);
+        const variant = digests.indexOf((await digestStream(final.body)).sha256);
+        assert.ok(variant >= 1, 'the final object is one of the concurrent puts');
+        assert.equal(final.metadata['variant'], String(variant));
+      },
+    );
 
     it('stores keys with !, +, ~ and unicode', async () => {
       const keys = [
@@ -253,10 +274,7 @@ export function registerBlobStoreSuite(c: BlobStoreCase): void {
         assert.ok(got, key);
         assert.equal((await readAll(got.body)).toString('utf8'), key);
       }
-      assert.deepEqual(
-        await collect(store.list('odd/')),
-        [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
-      );
+      assert.deepEqual(await listed('odd/'), [...keys].sort(compareKeys));
     });
 
     it('rejects unsafe keys before any I/O', async () => {
