@@ -219,7 +219,7 @@ function buildOracle(dir: string): string {
 function askGo(bin: string, reqs: readonly Req[]): Promise<Resp[]> {
   return new Promise((resolve, reject) => {
     const child = execFile(bin, [], { maxBuffer: 256 << 20 }, (err, stdout) => {
-      if (err) reject(err);
+      if (err) reject(new Error(`x/mod oracle failed: ${err.message}`, { cause: err }));
       else resolve(JSON.parse(stdout) as Resp[]);
     });
     child.stdin?.end(JSON.stringify(reqs));
