@@ -23,6 +23,8 @@ export class PackReader {
   private readonly byOffset = new Map<number, PackEntry>();
   private readonly byOid = new Map<string, PackEntry>();
   private readonly cache = new Map<number, Buffer>();
+  /** Offsets of objects that some delta is based on (worth caching when read). */
+  private readonly bases = new Set<number>();
   private cacheBytes = 0;
 
   private constructor(
@@ -135,6 +137,11 @@ export class PackReader {
     if (this.entries.some((e) => e.oid === undefined)) {
       throw new UpstreamError('corrupt pack: delta base missing from pack (thin pack?)');
     }
+    for (const k of ofsKids.keys()) this.bases.add(k);
+    for (const oid of refKids.keys()) {
+      const b = this.byOid.get(oid);
+      if (b) this.bases.add(b.offset);
+    }
   }
 
   private async readEntry(e: PackEntry): Promise<Buffer> {
@@ -149,7 +156,7 @@ export class PackReader {
       if (!base) throw new UpstreamError('corrupt pack: delta base missing');
       data = applyDelta(await this.readEntry(base), await this.raw(e));
     }
-    this.remember(e.offset, data);
+    if (e.resolvedType !== 'blob' || this.bases.has(e.offset)) this.remember(e.offset, data);
     return data;
   }
 

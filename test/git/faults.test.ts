@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { RepoBuilder } from '../fixtures/repo.js';
 import { createGitRemote, type GitRemoteOptions } from '../../src/git/remote.js';
 import { pkt, relay, rewritePack, startEnv, tempEntries, type Env } from './helpers.js';
@@ -309,5 +310,61 @@ describe('git remote faults', () => {
       return true;
     };
     await assert.rejects(remote().listRefs(), { name: 'UpstreamError', message: /smart-HTTP/ });
+  });
+
+  it('works without `filter`/`shallow` capabilities (sends neither) and with a gzipped info/refs', async () => {
+    const bodies: string[] = [];
+    hook = async (req, res, body) => {
+      if (req.method === 'POST') {
+        bodies.push(body.toString('latin1'));
+        return false;
+      }
+      const up = await relay(env.plain.url, req, body);
+      const text = up.body.toString('latin1');
+      assert.match(text, /fetch=shallow.*filter/);
+      const stripped = text.replace(/[0-9a-f]{4}fetch=[^\n]*\n/, () =>
+        pkt('fetch=wait-for-done\n').toString('latin1'),
+      );
+      res.writeHead(200, {
+        'content-type': 'application/x-git-upload-pack-advertisement',
+        'content-encoding': 'gzip',
+      });
+      res.end(gzipSync(Buffer.from(stripped, 'latin1')));
+      return true;
+    };
+    const r = remote();
+    const tree = await r.readTree(head);
+    assert.deepEqual(
+      tree.map((e) => e.path),
+      ['data.bin', 'go.mod'],
+    );
+    assert.equal((await r.readCommit(head)).oid, head);
+    assert.ok(
+      bodies.length === 2 && bodies.every((b) => b.includes('command=fetch') && !/filter|deepen/.test(b)),
+    );
+    clean();
+  });
+
+  it('rate-limit text on the progress band followed by a broken pack → RateLimitedError', async () => {
+    hook = (req, res, body) => {
+      if (!isFetch(req, body)) return false;
+      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result' });
+      res.end(
+        Buffer.concat([
+          pkt('packfile\n'),
+          pkt(
+            Buffer.concat([
+              Buffer.from([2]),
+              Buffer.from('remote: Short term bandwidth rate limit exceeded\n'),
+            ]),
+          ),
+          pkt(Buffer.concat([Buffer.from([1]), Buffer.from('garbage!')])),
+          Buffer.from('0000'),
+        ]),
+      );
+      return true;
+    };
+    await assert.rejects(remote().fetchBlobs([blob]), { name: 'RateLimitedError' });
+    clean();
   });
 });
