@@ -74,7 +74,9 @@ interface Setting<T extends z.ZodType> {
   description: string;
 }
 
-function setting<T extends z.ZodType>(s: Setting<T>): Setting<T> {
+function setting<T extends z.ZodType, D extends string | undefined>(
+  s: Setting<T> & { default: D },
+): Setting<T> & { default: D } {
   return s;
 }
 
@@ -108,6 +110,91 @@ export const SETTINGS = {
     schema: positiveInt,
     default: String(1024 * 1024 * 1024),
     description: 'Byte cap of the memory store.',
+  }),
+  storageLayout: setting({
+    env: ['STOA_STORAGE_LAYOUT'],
+    schema: z.enum(['stoa', 'athens']),
+    default: 'stoa',
+    description:
+      'Key layout in the store: `stoa` (the GOPROXY URL shape, escaped paths) or `athens` (read and write an existing Athens cache as it is).',
+  }),
+  s3Bucket: setting({
+    env: ['STOA_S3_BUCKET', 'ATHENS_S3_BUCKET_NAME', 'ATHENS_MINIO_BUCKET_NAME'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description: 'S3 bucket (required with `STOA_STORAGE_TYPE=s3`).',
+  }),
+  s3Prefix: setting({
+    env: ['STOA_S3_PREFIX'],
+    schema: z.string().trim(),
+    default: '',
+    description: 'Key prefix inside the bucket.',
+  }),
+  s3Region: setting({
+    env: ['STOA_S3_REGION', 'AWS_REGION', 'ATHENS_MINIO_REGION'],
+    schema: z.string().trim().min(1),
+    default: 'us-east-1',
+    description: 'S3 region.',
+  }),
+  s3Endpoint: setting({
+    env: ['STOA_S3_ENDPOINT', 'AWS_ENDPOINT', 'ATHENS_MINIO_ENDPOINT'],
+    schema: z
+      .string()
+      .trim()
+      .transform((u) => (/^https?:\/\//.test(u) ? u : `https://${u}`))
+      .pipe(httpUrl),
+    default: undefined,
+    description: 'Endpoint of an S3-compatible store (MinIO, R2, Ceph); unset for AWS.',
+  }),
+  s3ForcePathStyle: setting({
+    env: ['STOA_S3_FORCE_PATH_STYLE', 'AWS_FORCE_PATH_STYLE'],
+    schema: boolean,
+    default: 'false',
+    description: 'Path-style bucket addressing (most S3-compatible stores need it).',
+  }),
+  s3AccessKeyId: setting({
+    env: ['STOA_S3_ACCESS_KEY_ID', 'ATHENS_MINIO_ACCESS_KEY_ID'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description:
+      "Static access key; unset to use the AWS SDK's default credential chain (env, IRSA, instance role).",
+  }),
+  s3SecretAccessKey: setting({
+    env: ['STOA_S3_SECRET_ACCESS_KEY', 'ATHENS_MINIO_SECRET_ACCESS_KEY'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description: 'Static secret key (with `STOA_S3_ACCESS_KEY_ID`). Never logged.',
+  }),
+  gcsBucket: setting({
+    env: ['STOA_GCS_BUCKET', 'ATHENS_STORAGE_GCP_BUCKET'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description: 'GCS bucket (required with `STOA_STORAGE_TYPE=gcs`).',
+  }),
+  gcsPrefix: setting({
+    env: ['STOA_GCS_PREFIX'],
+    schema: z.string().trim(),
+    default: '',
+    description: 'Object name prefix inside the bucket.',
+  }),
+  gcsProject: setting({
+    env: ['STOA_GCS_PROJECT', 'GOOGLE_CLOUD_PROJECT'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description: 'Google Cloud project.',
+  }),
+  gcsKeyFile: setting({
+    env: ['STOA_GCS_KEY_FILE', 'GOOGLE_APPLICATION_CREDENTIALS'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description:
+      'Path of a service-account JSON key; unset for Application Default Credentials (Workload Identity).',
+  }),
+  gcsEndpoint: setting({
+    env: ['STOA_GCS_ENDPOINT'],
+    schema: httpUrl,
+    default: undefined,
+    description: 'GCS API endpoint override (emulators).',
   }),
   githubUrl: setting({
     env: ['STOA_GITHUB_URL'],
@@ -211,6 +298,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       // Values of secrets are never echoed.
       const shown = /TOKEN|SECRET|PASSWORD|KEY/i.test(s.env[0]) ? '(hidden)' : JSON.stringify(raw);
       problems.push(`${name ?? s.env[0]}=${shown}: ${why}`);
+    }
+  }
+  if (problems.length === 0) {
+    if (out.storageType === 's3' && out.s3Bucket === undefined)
+      problems.push('STOA_S3_BUCKET is required with STOA_STORAGE_TYPE=s3');
+    if (out.storageType === 'gcs' && out.gcsBucket === undefined)
+      problems.push('STOA_GCS_BUCKET is required with STOA_STORAGE_TYPE=gcs');
+    if ((out.s3AccessKeyId === undefined) !== (out.s3SecretAccessKey === undefined)) {
+      problems.push('STOA_S3_ACCESS_KEY_ID and STOA_S3_SECRET_ACCESS_KEY go together');
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
