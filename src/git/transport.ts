@@ -5,17 +5,12 @@
  * front, only to the original origin). Every response body is guarded by a no-data timeout that runs
  * only while we wait for the network, is counted into stats, and reported once via onRequest.
  */
-import { Readable, pipeline } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
 import { request, type Dispatcher } from 'undici';
-import {
-  NotFoundError,
-  RateLimitedError,
-  UpstreamError,
-  UpstreamTimeoutError,
-  isStoaError,
-} from '../errors.js';
-import { isRateLimitMessage, retryAfterFrom, shortText } from './remote-errors.js';
+import { UpstreamError, UpstreamTimeoutError, isStoaError } from '../errors.js';
+import { decodeBody, redactUrl } from './http-body.js';
+import { errorForStatus, header, type Headers } from './http-status.js';
+
+export { redactUrl } from './http-body.js';
 
 export type Operation = 'info-refs' | 'ls-refs' | 'fetch';
 
@@ -64,25 +59,6 @@ export interface Transport {
 
 const MAX_REDIRECTS = 5;
 const ERROR_BODY_LIMIT = 4096;
-
-type Headers = Record<string, string | string[] | undefined>;
-
-function header(h: Headers, k: string): string {
-  const v = h[k];
-  return (Array.isArray(v) ? v[0] : v) ?? '';
-}
-
-export function redactUrl(u: string): string {
-  try {
-    const url = new URL(u);
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return '<invalid url>';
-  }
-}
 
 export function createTransport(options: TransportOptions): Transport {
   const { token, userAgent, timeoutMs } = options;
@@ -210,28 +186,13 @@ export function createTransport(options: TransportOptions): Transport {
     }
 
     const encoding = header(headers, 'content-encoding').toLowerCase();
-    let decoded: AsyncIterable<Uint8Array> = guarded();
-    if (encoding === 'gzip' || encoding === 'x-gzip' || encoding === 'deflate') {
-      const src = decoded;
-      const z = encoding === 'deflate' ? createInflate() : createGunzip();
-      decoded = {
-        [Symbol.asyncIterator]: () => {
-          const out = pipeline(Readable.from(src), z, () => undefined);
-          return (async function* () {
-            try {
-              for await (const c of out) yield c as Buffer;
-            } catch (err) {
-              throw isStoaError(err) || signal?.aborted
-                ? err
-                : new UpstreamError(`${where}: bad ${encoding} body`);
-            }
-          })();
-        },
-      };
-    } else if (encoding !== '' && encoding !== 'identity') {
+    let decoded: AsyncIterable<Uint8Array>;
+    try {
+      decoded = decodeBody(guarded(), encoding, where, signal);
+    } catch (err) {
       raw.destroy();
       report(false);
-      throw new UpstreamError(`${where}: unsupported content-encoding ${encoding}`);
+      throw err;
     }
 
     const drain = async (): Promise<string> => {
@@ -256,29 +217,7 @@ export function createTransport(options: TransportOptions): Transport {
   ): Promise<never> {
     const text = await drain().catch(() => '');
     const where = `${operation} ${redactUrl(target.toString())}`;
-    const detail = text ? `: ${shortText(text)}` : '';
-    const retryAfterSeconds = retryAfterFrom(headers);
-    if (status === 401) {
-      if (auth)
-        throw new UpstreamError(
-          `${where}: HTTP 401, the configured token was rejected (check the token)${detail}`,
-        );
-      throw new NotFoundError(`${where}: repository not found (HTTP 401)`);
-    }
-    if (status === 404 || status === 410)
-      throw new NotFoundError(`${where}: repository not found (HTTP ${status})`);
-    if (status === 429)
-      throw new RateLimitedError(`${where}: rate limited (HTTP 429)${detail}`, { retryAfterSeconds });
-    if (status === 403) {
-      const limited =
-        header(headers, 'x-ratelimit-remaining') === '0' ||
-        header(headers, 'retry-after') !== '' ||
-        isRateLimitMessage(text);
-      if (limited)
-        throw new RateLimitedError(`${where}: rate limited (HTTP 403)${detail}`, { retryAfterSeconds });
-      throw new UpstreamError(`${where}: access forbidden (HTTP 403)${detail}`);
-    }
-    throw new UpstreamError(`${where}: HTTP ${status}${detail}`, { retryAfterSeconds });
+    throw errorForStatus({ where, status, headers, text, tokenSent: auth !== undefined });
   }
 
   return {
