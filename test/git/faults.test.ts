@@ -10,7 +10,8 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { RepoBuilder } from '../fixtures/repo.js';
 import { createGitRemote, type GitRemoteOptions } from '../../src/git/remote.js';
-import { pkt, relay, rewritePack, startEnv, tempEntries, type Env } from './helpers.js';
+import { hashObject } from '../../src/git/objects.js';
+import { forwardRefDeltaPack, pkt, relay, rewritePack, startEnv, tempEntries, type Env } from './helpers.js';
 
 type Intercept = (
   req: http.IncomingMessage,
@@ -365,6 +366,32 @@ describe('git remote faults', () => {
       return true;
     };
     await assert.rejects(remote().fetchBlobs([blob]), { name: 'RateLimitedError' });
+    clean();
+  });
+
+  it('a fetch reply whose pack has a REF_DELTA before its base resolves (GitHub, Azure DevOps)', async () => {
+    const base = Buffer.from('forward base object\n'.repeat(40));
+    const tail = Buffer.from('new tail\n');
+    const target = Buffer.concat([base.subarray(0, 300), tail]);
+    const baseOid = hashObject('blob', base);
+    const targetOid = hashObject('blob', target);
+    const pack = forwardRefDeltaPack(base, 300, tail, baseOid);
+    hook = (req, res, body) => {
+      if (!isFetch(req, body)) return false;
+      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result' });
+      const bands: Buffer[] = [];
+      for (let o = 0; o < pack.length; o += 100)
+        bands.push(pkt(Buffer.concat([Buffer.from([1]), pack.subarray(o, o + 100)])));
+      res.end(Buffer.concat([pkt('packfile\n'), ...bands, Buffer.from('0000')]));
+      return true;
+    };
+    const set = await remote().fetchBlobs([targetOid]);
+    try {
+      assert.ok(Buffer.from(await set.read(targetOid)).equals(target));
+      assert.ok(Buffer.from(await set.read(baseOid)).equals(base));
+    } finally {
+      await set.close();
+    }
     clean();
   });
 });

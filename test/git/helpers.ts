@@ -4,10 +4,12 @@
  * reply (pkt-line aware) to inject faults.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { startGitServer, type GitServer, type GitServerOptions } from '../fixtures/git-server.js';
 import { git } from '../fixtures/repo.js';
 
@@ -166,4 +168,58 @@ export function catFileBatch(bare: string, oids: string[]): Map<string, { type: 
     p = nl + 1 + n + 1;
   }
   return m;
+}
+
+/** Pack object header: type and size varint. */
+export function objHeader(type: number, size: number): Buffer {
+  const bytes: number[] = [];
+  let c = (type << 4) | (size & 15);
+  let rest = Math.floor(size / 16);
+  while (rest > 0) {
+    bytes.push(c | 0x80);
+    c = rest & 0x7f;
+    rest = Math.floor(rest / 128);
+  }
+  bytes.push(c);
+  return Buffer.from(bytes);
+}
+
+export function varint(n: number): Buffer {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return Buffer.from(out);
+}
+
+/** A pack of the given raw objects, with a correct trailer. */
+export function buildPack(objects: Buffer[]): Buffer {
+  const head = Buffer.alloc(12);
+  head.write('PACK', 0, 'latin1');
+  head.writeUInt32BE(2, 4);
+  head.writeUInt32BE(objects.length, 8);
+  const body = Buffer.concat([head, ...objects]);
+  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
+}
+
+/** A pack holding `target` as a REF_DELTA against `base`, with the base stored AFTER the delta. */
+export function forwardRefDeltaPack(base: Buffer, keep: number, tail: Buffer, baseOid: string): Buffer {
+  const targetLen = keep + tail.length;
+  const delta = Buffer.concat([
+    varint(base.length),
+    varint(targetLen),
+    Buffer.from([0x80 | 0x10 | 0x20, keep & 0xff, keep >> 8]),
+    Buffer.from([tail.length]),
+    tail,
+  ]);
+  const refDelta = Buffer.concat([
+    objHeader(7, delta.length),
+    Buffer.from(baseOid, 'hex'),
+    deflateSync(delta),
+  ]);
+  const baseObj = Buffer.concat([objHeader(3, base.length), deflateSync(base)]);
+  return buildPack([refDelta, baseObj]);
 }

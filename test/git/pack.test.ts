@@ -3,7 +3,6 @@
  * --delta-base-offset, and a REF_DELTA whose base comes later in the pack), checked against git.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -16,46 +15,12 @@ import { receivePack } from '../../src/git/pack-file.js';
 import { OFS_DELTA, REF_DELTA } from '../../src/git/pack-spool.js';
 import { hashObject } from '../../src/git/objects.js';
 import { createGitRemote } from '../../src/git/remote.js';
-import { catFileBatch, startEnv, tempEntries, type Env } from './helpers.js';
+import { buildPack, catFileBatch, objHeader, startEnv, tempEntries, varint, type Env } from './helpers.js';
 
 function chunks(buf: Buffer, size = 777): AsyncIterable<Uint8Array> {
   const parts: Uint8Array[] = [];
   for (let o = 0; o < buf.length; o += size) parts.push(buf.subarray(o, o + size));
   return Readable.from(parts);
-}
-
-function objHeader(type: number, size: number): Buffer {
-  const bytes: number[] = [];
-  let c = (type << 4) | (size & 15);
-  let rest = Math.floor(size / 16);
-  while (rest > 0) {
-    bytes.push(c | 0x80);
-    c = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(c);
-  return Buffer.from(bytes);
-}
-
-function varint(n: number): Buffer {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return Buffer.from(out);
-}
-
-/** A pack of the given raw objects, with a correct trailer. */
-function buildPack(objects: Buffer[]): Buffer {
-  const head = Buffer.alloc(12);
-  head.write('PACK', 0, 'latin1');
-  head.writeUInt32BE(2, 4);
-  head.writeUInt32BE(objects.length, 8);
-  const body = Buffer.concat([head, ...objects]);
-  return Buffer.concat([body, createHash('sha1').update(body).digest()]);
 }
 
 function allOids(bare: string): string[] {

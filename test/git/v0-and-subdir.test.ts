@@ -61,7 +61,10 @@ describe('protocol v0 fallback', () => {
     for (const e of tree)
       assert.ok(Buffer.from(await set.read(e.oid)).equals(oracle.get(e.oid)?.data ?? Buffer.alloc(0)));
     await set.close();
-    const graph = await r.commitGraph([ls.head]);
+    const partial = await r.commitGraph([first]);
+    assert.equal(partial.size, 1);
+    const graph = await r.commitGraph([ls.head], partial); // sends `have first`, gets ACK + the rest
+    assert.equal(graph.size, 2);
     assert.deepEqual(graph.get(ls.head)?.parents, [first]);
     assert.ok(graph.isAncestor(first, ls.head));
     // the v0 path really was taken
