@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * Composition root: loadConfig → store, sources, service, logger → createApp → serve; signals and
+ * graceful drain. The only module that knows concrete backends.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createCoalescer } from './fetch/coalescer.js';
+import { createLimiter } from './fetch/limiter.js';
+import { createLogger, type Logger } from './logger.js';
+import { createArtifactStore } from './service/artifact-store-impl.js';
+import { createModuleService } from './service/module-service.js';
+import { createUpstreamSource } from './upstream/index.js';
+import { createBlobStore, type BlobStore, type StorageConfig } from '../storage/index.js';
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'dev';
+  } catch {
+    return 'dev';
+  }
+}
+
+export function storageConfigFrom(config: Config): StorageConfig {
+  switch (config.storageType) {
+    case 'memory':
+      return { type: 'memory', maxBytes: config.memoryMaxBytes };
+    case 'disk':
+      return { type: 'disk', root: config.storageRoot };
+    case 's3':
+      return {
+        type: 's3',
+        bucket: config.s3Bucket ?? '',
+        prefix: config.s3Prefix,
+        region: config.s3Region,
+        endpoint: config.s3Endpoint,
+        forcePathStyle: config.s3ForcePathStyle,
+        accessKeyId: config.s3AccessKeyId,
+        secretAccessKey: config.s3SecretAccessKey,
+      };
+    case 'gcs':
+      return {
+        type: 'gcs',
+        bucket: config.gcsBucket ?? '',
+        prefix: config.gcsPrefix,
+        projectId: config.gcsProject,
+        keyFilename: config.gcsKeyFile,
+        apiEndpoint: config.gcsEndpoint,
+      };
+  }
+}
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+  drain(): Promise<void>;
+}
+
+/** Starts stoa with the given config; used by the CLI entry and by tests. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const blobStore: BlobStore = createBlobStore(storageConfigFrom(config));
+  const store = createArtifactStore(blobStore, { layout: config.storageLayout });
+  const coalescer = createCoalescer({ timeoutMs: config.fillTimeout });
+  const limiter = createLimiter(config.fillConcurrency);
+  const source = createUpstreamSource({
+    githubUrl: config.githubUrl,
+    githubToken: config.githubToken,
+    hostMap: config.hostMap,
+    idleTimeoutMs: config.upstreamIdleTimeout,
+    tempDir: config.tempDir,
+  });
+  const service = createModuleService({ store, source, coalescer, limiter, offline: config.offline });
+  let draining = false;
+  const app = createApp({
+    service,
+    logger,
+    version: packageVersion(),
+    checkStore: (signal) => blobStore.ping(signal),
+    isDraining: () => draining,
+  });
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+
+  async function close(): Promise<void> {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await blobStore.close();
+  }
+
+  return {
+    url: `http://${host}:${port}`,
+    close,
+    async drain() {
+      draining = true;
+      const deadline = AbortSignal.timeout(config.shutdownTimeout);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const idle = Promise.all([closed, coalescer.idle()]);
+      await Promise.race([
+        idle,
+        new Promise((resolve) => deadline.addEventListener('abort', resolve, { once: true })),
+      ]);
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      await blobStore.close();
+    },
+  };
+}
+
+async function main(_argv: string[]): Promise<number> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`stoa: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const running = await startServer(config, logger);
+  logger.info({ url: running.url, storage: config.storageType }, 'stoa listening');
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'draining');
+      running.drain().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err }, 'drain failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+const isEntry =
+  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`stoa: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

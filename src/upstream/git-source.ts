@@ -1,0 +1,130 @@
+/**
+ * The git-backed ModuleSource: github.com modules straight from GitHub's git endpoint, other hosts
+ * through go-import discovery. Each call opens a CodeHost on the repository (refs listed once per
+ * call) and a CodeRepo for the module; zips are built from exactly the module's blobs.
+ */
+import { PassThrough, Readable } from 'node:stream';
+import { createGitRemote, type GitRemote, type TreeEntry } from '../git/remote.js';
+import { modFileFor } from '../module/gomod.js';
+import { prepareModuleZip, type TreeEntry as ZipTreeEntry } from '../module/module-zip.js';
+import type { ZipBuild } from '../service/artifact-store.js';
+import { CodeRepo } from './code-repo.js';
+import { createGitCodeHost } from './git-code-host.js';
+import type { RepoLocation, RepoResolver } from './repo-resolver.js';
+import type { BuiltVersion, ModuleSource } from './source.js';
+
+export interface GitSourceOptions {
+  resolver: RepoResolver;
+  /** Token for github.com repositories only (never sent to other hosts). */
+  githubToken: string | undefined;
+  idleTimeoutMs: number;
+  tempDir: string;
+  onUpstreamRequest?: (
+    source: RepoLocation['source'],
+    e: { operation: string; ok: boolean; bytes: number },
+  ) => void;
+}
+
+const REGULAR = new Set([0o100644, 0o100755]);
+
+async function* emptyStream(): AsyncIterable<Uint8Array> {
+  // a gitlink has no content
+}
+const SYMLINK = 0o120000;
+
+/** Blob ids the zip of a module in `dir` needs: its files, the root LICENSE, .gitattributes on the way. */
+export function neededEntries(tree: readonly TreeEntry[], dir: string): TreeEntry[] {
+  const prefix = dir === '' ? '' : `${dir}/`;
+  const ancestors = new Set<string>(['']);
+  if (dir !== '') {
+    const parts = dir.split('/');
+    for (let i = 1; i < parts.length; i++) ancestors.add(parts.slice(0, i).join('/'));
+  }
+  return tree.filter((e) => {
+    if (e.mode !== SYMLINK && !REGULAR.has(e.mode)) return e.path.startsWith(prefix);
+    if (e.path.startsWith(prefix)) return true;
+    if (dir !== '' && e.path === 'LICENSE') return true;
+    const slash = e.path.lastIndexOf('/');
+    const parent = slash < 0 ? '' : e.path.slice(0, slash);
+    return (
+      e.path.endsWith('.gitattributes') &&
+      e.path.slice(slash + 1) === '.gitattributes' &&
+      ancestors.has(parent)
+    );
+  });
+}
+
+export function createGitSource(options: GitSourceOptions): ModuleSource {
+  async function open(
+    module: string,
+    signal: AbortSignal,
+  ): Promise<{ repo: CodeRepo; remote: GitRemote; host: ReturnType<typeof createGitCodeHost> }> {
+    const loc = await options.resolver.resolve(module, signal);
+    const remote = createGitRemote({
+      url: loc.fetchUrl,
+      token: loc.source === 'github' ? options.githubToken : undefined,
+      timeoutMs: options.idleTimeoutMs,
+      tempDir: options.tempDir,
+      onRequest: (e) => options.onUpstreamRequest?.(loc.source, e),
+    });
+    const host = createGitCodeHost({ remote, url: loc.publicUrl });
+    return { repo: new CodeRepo(host, { modPath: module, codeRoot: loc.codeRoot }), remote, host };
+  }
+
+  return {
+    async list(module, signal) {
+      const { repo } = await open(module, signal);
+      return repo.versions(signal);
+    },
+
+    async latest(module, signal) {
+      const { repo } = await open(module, signal);
+      return repo.latest(signal);
+    },
+
+    async stat(module, query, signal) {
+      const { repo } = await open(module, signal);
+      return repo.stat(query, signal);
+    },
+
+    async build(module, version, signal): Promise<BuiltVersion> {
+      const { repo, remote, host } = await open(module, signal);
+      const { info, location } = await repo.locate(version, signal);
+      const mod = modFileFor(module, location.goMod);
+      const tree = await host.readTree(location.rev, signal);
+      const entries = neededEntries(tree, location.dir);
+      const blobIds = [
+        ...new Set(entries.filter((e) => e.mode === SYMLINK || REGULAR.has(e.mode)).map((e) => e.oid)),
+      ];
+      const blobs = await remote.fetchBlobs(blobIds, signal);
+      try {
+        const files: ZipTreeEntry[] = [];
+        for (const e of entries) {
+          const isBlob = e.mode === SYMLINK || REGULAR.has(e.mode);
+          files.push({
+            path: e.path,
+            mode: e.mode,
+            oid: e.oid,
+            size: isBlob ? await blobs.size(e.oid) : 0,
+            open: isBlob ? () => blobs.stream(e.oid) : emptyStream,
+          });
+        }
+        const moduleZip = await prepareModuleZip({
+          entries: files,
+          moduleDir: location.dir,
+          modulePath: module,
+          version,
+        });
+        const pass = new PassThrough();
+        const result = moduleZip.writeTo(pass).then(({ h1, bytes }) => ({ hash: h1, size: bytes }));
+        // Observed by the store after it has read the stream; a failed put must not leave it unhandled.
+        result.catch(() => undefined);
+        const zip: ZipBuild = { stream: Readable.toWeb(pass) as ReadableStream<Uint8Array>, result };
+        return { info, mod, zip, close: () => blobs.close() };
+      } catch (err) {
+        await blobs.close();
+        throw err;
+      }
+    },
+  };
+}
