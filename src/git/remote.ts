@@ -129,7 +129,21 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
     }
   }
 
+  /**
+   * One pack fetch. A host may advertise `filter` yet refuse a filter kind ("filter 'tree' not
+   * supported", "tree filter allows max depth"): then fetch once more without it (more bytes).
+   */
   async function fetchPack(args: FetchArgs, signal?: AbortSignal): Promise<OpenedPack> {
+    try {
+      return await fetchPackOnce(args, signal);
+    } catch (err) {
+      if (args.filter === undefined || signal?.aborted) throw err;
+      if (!(isStoaError(err) && err.code === 'Upstream' && /\bfilter/i.test(err.message))) throw err;
+      return fetchPackOnce({ ...args, filter: undefined }, signal);
+    }
+  }
+
+  async function fetchPackOnce(args: FetchArgs, signal?: AbortSignal): Promise<OpenedPack> {
     const hs = cached ?? (await handshake(signal));
     const v2 = hs.version === 2;
     let body = v2 ? buildFetchV2(hs.caps, agent, args) : buildFetchV0(hs.caps, agent, args);

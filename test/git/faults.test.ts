@@ -394,4 +394,21 @@ describe('git remote faults', () => {
     }
     clean();
   });
+
+  it('retries without the filter when the host refuses the filter kind', async () => {
+    const bodies: string[] = [];
+    hook = (req, res, body) => {
+      if (!isFetch(req, body)) return false;
+      bodies.push(body.toString('latin1'));
+      if (!body.includes('filter tree:0')) return false;
+      res.writeHead(200, { 'content-type': 'application/x-git-upload-pack-result' });
+      res.end(pkt("ERR filter 'tree' not supported\n"));
+      return true;
+    };
+    const c = await remote().readCommit(head);
+    assert.equal(c.oid, head);
+    assert.equal(bodies.length, 2);
+    assert.ok(bodies[0]?.includes('filter tree:0') && !bodies[1]?.includes('filter'));
+    clean();
+  });
 });
