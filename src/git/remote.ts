@@ -29,6 +29,8 @@ export interface GitRemoteOptions {
   url: string;
   /** Sent up front as Basic base64("x-access-token:"+token); never logged or put in errors. */
   token?: string;
+  /** Basic-auth user name for the token: default `x-access-token` (GitHub); `oauth2` suits GitLab. */
+  tokenUsername?: string;
   /** Default `git/2.45.0 (stoa)`; must start with "git/". */
   userAgent?: string;
   /** No-data (idle) timeout per network step; default 60 000 ms. */
@@ -89,6 +91,7 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
   const transport = createTransport({
     url: options.url,
     token: options.token,
+    tokenUsername: options.tokenUsername,
     userAgent,
     timeoutMs: options.timeoutMs ?? 60_000,
     dispatcher: options.dispatcher,

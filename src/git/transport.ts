@@ -25,6 +25,8 @@ export interface RequestEvent {
 export interface TransportOptions {
   url: string;
   token?: string;
+  /** Basic-auth user name sent with the token; default `x-access-token` (GitHub). */
+  tokenUsername?: string;
   userAgent: string;
   timeoutMs: number;
   dispatcher?: Dispatcher;
@@ -69,7 +71,8 @@ export function createTransport(options: TransportOptions): Transport {
   }
   let base = original.toString().replace(/\/+$/, '');
   const stats: TransportStats = { requests: 0, bytesReceived: 0 };
-  const auth = token ? `Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}` : undefined;
+  const user = options.tokenUsername ?? 'x-access-token';
+  const auth = token ? `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` : undefined;
 
   const scrub = (s: string): string => (token ? s.split(token).join('<redacted>') : s);
 
