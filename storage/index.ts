@@ -2,8 +2,8 @@
  * Picks a blob store from configuration. The only place that knows every concrete backend.
  */
 import type { BlobStore } from './blob-store.js';
-import { StorageError } from './blob-store.js';
 import { createDiskBlobStore } from './disk.js';
+import { createGcsBlobStore } from './gcs.js';
 import { createMemoryBlobStore } from './memory.js';
 import { createS3BlobStore } from './s3.js';
 
@@ -43,9 +43,9 @@ export function createBlobStore(config: StorageConfig): BlobStore {
       const { type: _type, ...options } = config;
       return createS3BlobStore(options);
     }
-    case 'gcs':
-      throw new StorageError(`storage backend ${config.type} is not available in this build yet`, {
-        backend: config.type,
-      });
+    case 'gcs': {
+      const { type: _type, ...options } = config;
+      return createGcsBlobStore(options);
+    }
   }
 }
