@@ -23,6 +23,13 @@ export interface GitSourceOptions {
     source: RepoLocation['source'],
     e: { operation: string; ok: boolean; bytes: number },
   ) => void;
+  /** How long an opened repository (its refs, trees, small files) is reused; default 10 s. */
+  reuseMs?: number;
+}
+
+interface OpenRepo {
+  remote: GitRemote;
+  host: ReturnType<typeof createGitCodeHost>;
 }
 
 const REGULAR = new Set([0o100644, 0o100755]);
@@ -55,11 +62,19 @@ export function neededEntries(tree: readonly TreeEntry[], dir: string): TreeEntr
 }
 
 export function createGitSource(options: GitSourceOptions): ModuleSource {
-  async function open(
-    module: string,
-    signal: AbortSignal,
-  ): Promise<{ repo: CodeRepo; remote: GitRemote; host: ReturnType<typeof createGitCodeHost> }> {
-    const loc = await options.resolver.resolve(module, signal);
+  /**
+   * Repositories opened in the last few seconds, shared by the calls of one client's burst
+   * (`.info`, `.mod`, `.zip` of one version; many versions during `go list`): refs are listed once
+   * and trees and small files are fetched once.
+   */
+  const recent = new Map<string, { opened: OpenRepo; at: number }>();
+  const reuseMs = options.reuseMs ?? 10_000;
+
+  function openRepo(loc: RepoLocation): OpenRepo {
+    const now = Date.now();
+    for (const [k, v] of recent) if (now - v.at > reuseMs) recent.delete(k);
+    const cached = recent.get(loc.fetchUrl);
+    if (cached) return cached.opened;
     const remote = createGitRemote({
       url: loc.fetchUrl,
       token: loc.source === 'github' ? options.githubToken : undefined,
@@ -67,8 +82,16 @@ export function createGitSource(options: GitSourceOptions): ModuleSource {
       tempDir: options.tempDir,
       onRequest: (e) => options.onUpstreamRequest?.(loc.source, e),
     });
-    const host = createGitCodeHost({ remote, url: loc.publicUrl });
-    return { repo: new CodeRepo(host, { modPath: module, codeRoot: loc.codeRoot }), remote, host };
+    const opened: OpenRepo = { remote, host: createGitCodeHost({ remote, url: loc.publicUrl }) };
+    if (recent.size >= 256) recent.delete(recent.keys().next().value ?? '');
+    recent.set(loc.fetchUrl, { opened, at: now });
+    return opened;
+  }
+
+  async function open(module: string, signal: AbortSignal): Promise<OpenRepo & { repo: CodeRepo }> {
+    const loc = await options.resolver.resolve(module, signal);
+    const opened = openRepo(loc);
+    return { ...opened, repo: new CodeRepo(opened.host, { modPath: module, codeRoot: loc.codeRoot }) };
   }
 
   return {
