@@ -10,10 +10,12 @@ import { registerGoproxyRoutes } from './http/goproxy-routes.js';
 import { registerOpsRoutes, type OpsDeps } from './http/ops-routes.js';
 import type { Logger } from './logger.js';
 import type { ModuleService } from './service/module-service.js';
+import type { Telemetry } from './telemetry.js';
 
 export interface AppDeps extends OpsDeps {
   service: ModuleService;
   logger: Logger;
+  telemetry: Telemetry;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -28,22 +30,19 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     await next();
   });
 
-  app.use('*', async function requestLog(c, next) {
+  app.use('*', async function reportRequest(c, next) {
     const start = performance.now();
     c.set('endpoint', 'other');
     await next();
-    deps.logger.info(
-      {
-        method: c.req.method,
-        path: c.req.path,
-        status: c.res.status,
-        durationMs: Math.round((performance.now() - start) * 10) / 10,
-        endpoint: c.get('endpoint'),
-        cache: c.get('cacheResult'),
-        bytes: c.get('bytesOut') ?? Number(c.res.headers.get('content-length') ?? 0),
-      },
-      'request',
-    );
+    deps.telemetry.request({
+      method: c.req.method,
+      endpoint: c.get('endpoint'),
+      module: c.get('module'),
+      status: c.res.status,
+      durationMs: performance.now() - start,
+      cache: c.get('cacheResult'),
+      bytes: c.get('bytesOut') ?? Number(c.res.headers.get('content-length') ?? 0),
+    });
   });
 
   registerOpsRoutes(app, deps);

@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createCoalescer } from './fetch/coalescer.js';
 import { createLimiter } from './fetch/limiter.js';
+import { createLogTelemetry } from './log-telemetry.js';
 import { createLogger, type Logger } from './logger.js';
 import { createArtifactStore } from './service/artifact-store-impl.js';
 import { createModuleService } from './service/module-service.js';
@@ -65,6 +66,7 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const blobStore: BlobStore = createBlobStore(storageConfigFrom(config));
   const store = createArtifactStore(blobStore, { layout: config.storageLayout });
+  const telemetry = createLogTelemetry(logger);
   const coalescer = createCoalescer({ timeoutMs: config.fillTimeout });
   const limiter = createLimiter(config.fillConcurrency);
   const source = createUpstreamSource({
@@ -73,12 +75,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     hostMap: config.hostMap,
     idleTimeoutMs: config.upstreamIdleTimeout,
     tempDir: config.tempDir,
+    telemetry,
   });
-  const service = createModuleService({ store, source, coalescer, limiter, offline: config.offline });
+  const service = createModuleService({
+    store,
+    source,
+    coalescer,
+    limiter,
+    offline: config.offline,
+    telemetry,
+  });
   let draining = false;
   const app = createApp({
     service,
     logger,
+    telemetry,
     version: packageVersion(),
     checkStore: (signal) => blobStore.ping(signal),
     isDraining: () => draining,

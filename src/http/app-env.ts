@@ -8,5 +8,7 @@ export interface AppEnv {
     endpoint: Endpoint;
     cacheResult: CacheResult | undefined;
     bytesOut: number | undefined;
+    /** Module path of a GOPROXY request. */
+    module: string | undefined;
   };
 }

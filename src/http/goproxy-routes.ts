@@ -32,6 +32,7 @@ export function registerGoproxyRoutes(app: Hono<AppEnv>, service: ModuleService)
   app.on(['GET', 'HEAD'], '*', async (c) => {
     const req = parseGoproxyPath(rawPath(c));
     const signal = c.req.raw.signal;
+    if (req.kind !== 'sumdb') c.set('module', req.module);
     switch (req.kind) {
       case 'sumdb':
         throw new NotFoundError(

@@ -12,8 +12,9 @@ import { isCanonicalVersion, isValid } from '../module/semver.js';
 import { parseRevInfo, type RevInfo } from '../upstream/rev-info.js';
 import type { ModuleSource } from '../upstream/source.js';
 import type { ArtifactStore, StoredZip } from './artifact-store.js';
+import type { ArtifactKind, CacheOutcome, FillEvent, Telemetry } from '../telemetry.js';
 
-export type CacheResult = 'hit' | 'miss' | 'coalesced';
+export type CacheResult = CacheOutcome;
 
 export interface Served<T> {
   value: T;
@@ -27,6 +28,7 @@ export interface ModuleServiceDeps {
   limiter: Limiter;
   /** Serve only what the store holds. */
   offline: boolean;
+  telemetry: Pick<Telemetry, 'cacheLookup' | 'fill'>;
 }
 
 export interface ModuleService {
@@ -42,6 +44,40 @@ const decoder = new TextDecoder();
 
 export function createModuleService(deps: ModuleServiceDeps): ModuleService {
   const { store, source, coalescer, limiter } = deps;
+
+  /** Runs a fill inside the limiter and reports its duration and outcome. */
+  function timedFill<T>(
+    kind: FillEvent['kind'],
+    module: string,
+    version: string | undefined,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    return limiter.run(async () => {
+      const started = performance.now();
+      const report = (outcome: FillEvent['outcome'], error?: unknown): void =>
+        deps.telemetry.fill({
+          kind,
+          module,
+          version,
+          durationMs: performance.now() - started,
+          outcome,
+          error: error instanceof Error ? error.message : undefined,
+        });
+      try {
+        const value = await work();
+        report('ok');
+        return value;
+      } catch (err) {
+        report(err instanceof NotFoundError ? 'not_found' : 'error', err);
+        throw err;
+      }
+    });
+  }
+
+  function served<T>(kind: ArtifactKind, value: T, cache: CacheResult): Served<T> {
+    deps.telemetry.cacheLookup(kind, cache);
+    return { value, cache };
+  }
 
   function offlineMiss(what: string): NotFoundError {
     return new NotFoundError(`${what}: not in the cache and stoa is offline`);
@@ -72,7 +108,7 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     if (deps.offline) throw offlineMiss(`${module}@${version}`);
     const { coalesced } = await coalescer.run(
       `version:${module}@${version}`,
-      (fillSignal) => limiter.run(() => fillVersion(module, version, fillSignal)),
+      (fillSignal) => timedFill('version', module, version, () => fillVersion(module, version, fillSignal)),
       signal,
     );
     return coalesced ? 'coalesced' : 'miss';
@@ -86,63 +122,63 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
 
   return {
     async list(module, signal) {
-      if (deps.offline) return { value: await store.listVersions(module, signal), cache: 'hit' };
+      if (deps.offline) return served('list', await store.listVersions(module, signal), 'hit');
       const { value, coalesced } = await coalescer.run(
         `list:${module}`,
-        (fillSignal) => limiter.run(() => source.list(module, fillSignal)),
+        (fillSignal) => timedFill('list', module, undefined, () => source.list(module, fillSignal)),
         signal,
       );
-      return { value, cache: coalesced ? 'coalesced' : 'miss' };
+      return served('list', value, coalesced ? 'coalesced' : 'miss');
     },
 
     async latest(module, signal) {
       if (deps.offline) throw offlineMiss(`${module}@latest`);
       const { value, coalesced } = await coalescer.run(
         `latest:${module}`,
-        (fillSignal) => limiter.run(() => source.latest(module, fillSignal)),
+        (fillSignal) => timedFill('latest', module, undefined, () => source.latest(module, fillSignal)),
         signal,
       );
-      return { value, cache: coalesced ? 'coalesced' : 'miss' };
+      return served('latest', value, coalesced ? 'coalesced' : 'miss');
     },
 
     async info(module, query, signal) {
       if (isValid(query) && isCanonicalVersion(query)) {
         const hit = await readInfo(module, query, signal);
-        if (hit) return { value: hit, cache: 'hit' };
+        if (hit) return served('info', hit, 'hit');
       }
       if (deps.offline) throw offlineMiss(`${module}@${query}`);
       // Resolve the query (a canonical version may still resolve to +incompatible), then make sure
       // the canonical version it names is stored.
       const { value: resolved, coalesced } = await coalescer.run(
         `stat:${module}@${query}`,
-        (fillSignal) => limiter.run(() => source.stat(module, query, fillSignal)),
+        (fillSignal) => timedFill('stat', module, query, () => source.stat(module, query, fillSignal)),
         signal,
       );
       const hit = await readInfo(module, resolved.Version, signal);
-      if (hit) return { value: hit, cache: coalesced ? 'coalesced' : 'miss' };
+      if (hit) return served('info', hit, coalesced ? 'coalesced' : 'miss');
       const cache = await ensureVersion(module, resolved.Version, signal);
       const info = await readInfo(module, resolved.Version, signal);
-      return { value: info ?? resolved, cache: coalesced ? 'coalesced' : cache };
+      return served('info', info ?? resolved, coalesced ? 'coalesced' : cache);
     },
 
     async mod(module, version, signal) {
       requireCanonical(module, version);
       const hit = await store.getMod(module, version, signal);
-      if (hit) return { value: hit, cache: 'hit' };
+      if (hit) return served('mod', hit, 'hit');
       const cache = await ensureVersion(module, version, signal);
       const mod = await store.getMod(module, version, signal);
       if (!mod) throw new NotFoundError(`${module}@${version}: not found`);
-      return { value: mod, cache };
+      return served('mod', mod, cache);
     },
 
     async zip(module, version, signal) {
       requireCanonical(module, version);
       const hit = await store.getZip(module, version, signal);
-      if (hit) return { value: hit, cache: 'hit' };
+      if (hit) return served('zip', hit, 'hit');
       const cache = await ensureVersion(module, version, signal);
       const zip = await store.getZip(module, version, signal);
       if (!zip) throw new NotFoundError(`${module}@${version}: not found`);
-      return { value: zip, cache };
+      return served('zip', zip, cache);
     },
   };
 }

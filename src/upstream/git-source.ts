@@ -8,6 +8,7 @@ import { createGitRemote, type GitRemote, type TreeEntry } from '../git/remote.j
 import { modFileFor } from '../module/gomod.js';
 import { prepareModuleZip, type TreeEntry as ZipTreeEntry } from '../module/module-zip.js';
 import type { ZipBuild } from '../service/artifact-store.js';
+import type { Telemetry } from '../telemetry.js';
 import { CodeRepo } from './code-repo.js';
 import { createGitCodeHost } from './git-code-host.js';
 import type { RepoLocation, RepoResolver } from './repo-resolver.js';
@@ -19,10 +20,8 @@ export interface GitSourceOptions {
   githubToken: string | undefined;
   idleTimeoutMs: number;
   tempDir: string;
-  onUpstreamRequest?: (
-    source: RepoLocation['source'],
-    e: { operation: string; ok: boolean; bytes: number },
-  ) => void;
+  /** Every request made to a git host is reported here. */
+  telemetry: Pick<Telemetry, 'upstream'>;
   /** How long an opened repository (its refs, trees, small files) is reused; default 10 s. */
   reuseMs?: number;
 }
@@ -80,7 +79,7 @@ export function createGitSource(options: GitSourceOptions): ModuleSource {
       token: loc.source === 'github' ? options.githubToken : undefined,
       timeoutMs: options.idleTimeoutMs,
       tempDir: options.tempDir,
-      onRequest: (e) => options.onUpstreamRequest?.(loc.source, e),
+      onRequest: (e) => options.telemetry.upstream({ source: loc.source, ...e }),
     });
     const opened: OpenRepo = { remote, host: createGitCodeHost({ remote, url: loc.publicUrl }) };
     if (recent.size >= 256) recent.delete(recent.keys().next().value ?? '');
