@@ -28,7 +28,8 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  env?: Record<string, string>;
+  /** Extra settings; a function gets the git server's URL (for host maps). */
+  env?: Record<string, string> | ((gitUrl: string) => Record<string, string>);
   intercept?: GitServerOptions['intercept'];
 }
 
@@ -52,7 +53,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     STOA_LOG_LEVEL: 'info',
     STOA_UPSTREAM_TIMEOUT: '20s',
     STOA_FILL_TIMEOUT: '60s',
-    ...options.env,
+    ...(typeof options.env === 'function' ? options.env(git.url) : options.env),
   });
   // port 0: an ephemeral port (the setting itself must be 1–65535)
   const stoa = await startServer(
