@@ -31,6 +31,8 @@ export interface KeyLayout {
   versionsPrefix(module: string): string;
   /** The version whose `.info` key this is (for `module`), or null for any other key. */
   versionOfInfoKey(module: string, key: string): string | null;
+  /** Module and version of any version's `.info` key (for walking a whole store), or null. */
+  parseInfoKey(key: string): { module: string; version: string } | null;
 }
 
 /** Go's case escaping: each upper-case letter becomes `!` + its lower case. */
@@ -66,6 +68,12 @@ export function stoaLayout(): KeyLayout {
       const escaped = key.slice(prefix.length, -INFO_SUFFIX.length);
       return escaped === '' || escaped.includes('/') ? null : unescapeCase(escaped);
     },
+    parseInfoKey(key) {
+      const m = /^(.+)\/@v\/([^/]+)\.info$/.exec(key);
+      const module = m?.[1] === undefined ? null : unescapeCase(m[1]);
+      const version = m?.[2] === undefined ? null : unescapeCase(m[2]);
+      return module === null || version === null ? null : { module, version };
+    },
   };
 }
 
@@ -86,6 +94,11 @@ export function athensDiskLayout(): KeyLayout {
       const [version = '', file = ''] = parts;
       return version !== '' && file === `${version}${INFO_SUFFIX}` ? version : null;
     },
+    parseInfoKey(key) {
+      const m = /^(.+)\/([^/]+)\/([^/]+)\.info$/.exec(key);
+      if (m === null || m[2] !== m[3] || m[1] === undefined || m[2] === undefined) return null;
+      return { module: m[1], version: m[2] };
+    },
   };
 }
 
@@ -104,6 +117,11 @@ export function athensObjectLayout(): KeyLayout {
       if (!key.startsWith(prefix) || !key.endsWith(INFO_SUFFIX)) return null;
       const version = key.slice(prefix.length, -INFO_SUFFIX.length);
       return version === '' || version.includes('/') ? null : version;
+    },
+    parseInfoKey(key) {
+      const m = /^(.+)\/@v\/([^/]+)\.info$/.exec(key);
+      if (m === null || m[1] === undefined || m[2] === undefined) return null;
+      return { module: m[1], version: m[2] };
     },
   };
 }
