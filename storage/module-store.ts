@@ -28,8 +28,8 @@ export interface ZipRecord {
   size: number;
   /** `h1:` of the zip, as passed by the writer. */
   h1: string;
-  /** Lower-case hex sha256 of the zip's bytes. */
-  sha256: string;
+  /** Lower-case hex sha256 of the zip's bytes (null in records written without it). */
+  sha256: string | null;
 }
 
 export interface StoredZip {
@@ -98,18 +98,12 @@ const META_H1 = 'zip-h1';
 const META_SIZE = 'zip-size';
 const META_STORED_AT = 'stored-at';
 
+/** Parses a zip record; also accepts records without `v`/`sha256` (as src/service's artifact store writes). */
 function parseRecord(text: string): ZipRecord | null {
   const parsed = JSON.parse(text) as Partial<ZipRecord>;
-  if (
-    parsed.v !== 1 ||
-    typeof parsed.size !== 'number' ||
-    typeof parsed.h1 !== 'string' ||
-    typeof parsed.sha256 !== 'string' ||
-    !SHA256.test(parsed.sha256)
-  ) {
-    return null;
-  }
-  return { v: 1, size: parsed.size, h1: parsed.h1, sha256: parsed.sha256 };
+  if (typeof parsed.size !== 'number' || typeof parsed.h1 !== 'string') return null;
+  const sha256 = typeof parsed.sha256 === 'string' && SHA256.test(parsed.sha256) ? parsed.sha256 : null;
+  return { v: 1, size: parsed.size, h1: parsed.h1, sha256 };
 }
 
 /** Reads a small blob (record, list, latest) whole; refuses anything unreasonably large. */

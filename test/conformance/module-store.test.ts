@@ -108,6 +108,25 @@ describe('module store (stoa layout)', () => {
     assert.equal((await digestStream(got.body)).size, 4096);
   });
 
+  it('reads records without sha256 (as the proxy writes them) and still checks the size', async () => {
+    const blobs = createMemoryBlobStore();
+    const ms = createModuleStore(blobs);
+    const zip = new Uint8Array(100).fill(3);
+    await blobs.put(ms.layout.zip('example.com/r', 'v1.0.0'), zip);
+    await blobs.put(
+      ms.layout.zipRecord('example.com/r', 'v1.0.0') ?? '',
+      enc(JSON.stringify({ size: 99, h1: H1 })),
+    );
+    await blobs.put(ms.layout.info('example.com/r', 'v1.0.0'), enc('{"Version":"v1.0.0"}'));
+    assert.deepEqual(await ms.getZipRecord('example.com/r', 'v1.0.0'), {
+      v: 1,
+      size: 99,
+      h1: H1,
+      sha256: null,
+    });
+    assert.equal(await ms.getZip('example.com/r', 'v1.0.0'), null);
+  });
+
   it('stores list and latest answers with their timestamp', async () => {
     let clock = new Date('2026-12-04T10:00:00Z');
     const ms = createModuleStore(createMemoryBlobStore(), { now: () => clock });
