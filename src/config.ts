@@ -253,6 +253,19 @@ export const SETTINGS = {
     default: '60s',
     description: 'On SIGTERM/SIGINT, how long in-flight responses and fills may take before exit.',
   }),
+  listTtl: setting({
+    env: ['STOA_LIST_TTL'],
+    schema: duration,
+    default: '5m',
+    description:
+      '`@v/list` and `@latest` answers are fresh for this long; hot ones are refreshed in the background, and stale ones are served when the upstream fails.',
+  }),
+  negativeTtl: setting({
+    env: ['STOA_NEGATIVE_TTL'],
+    schema: duration,
+    default: '1m',
+    description: '"Not found" answers are remembered for this long (`0` disables).',
+  }),
   offline: setting({
     env: ['STOA_OFFLINE'],
     schema: boolean,

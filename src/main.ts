@@ -84,6 +84,8 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     limiter,
     offline: config.offline,
     telemetry,
+    listTtlMs: config.listTtl,
+    negativeTtlMs: config.negativeTtl,
   });
   let draining = false;
   const app = createApp({

@@ -12,6 +12,10 @@ import { parseGoproxyPath } from './goproxy-request.js';
 type ResponseBody = ConstructorParameters<typeof Response>[0];
 
 const TEXT = 'text/plain; charset=utf-8';
+/** Artifacts of a canonical version never change. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** Lists, latest, and queries that name a branch or a hash can move. */
+const SHORT = 'public, max-age=60';
 const JSON_TYPE = 'application/json';
 
 function rawPath(c: Context<AppEnv>): string {
@@ -22,9 +26,16 @@ function rawPath(c: Context<AppEnv>): string {
   return start < 0 ? '/' : url.slice(start, end < 0 ? undefined : end);
 }
 
-function respond(c: Context<AppEnv>, body: ResponseBody, headers: Record<string, string>): Response {
+function respond(
+  c: Context<AppEnv>,
+  body: ResponseBody,
+  type: string,
+  length: number,
+  cacheControl: string,
+): Response {
   const isHead = c.req.method === 'HEAD';
   if (isHead && body instanceof ReadableStream) void body.cancel().catch(() => undefined);
+  const headers = { 'content-type': type, 'content-length': String(length), 'cache-control': cacheControl };
   return new Response(isHead ? null : body, { status: 200, headers });
 }
 
@@ -43,43 +54,36 @@ export function registerGoproxyRoutes(app: Hono<AppEnv>, service: ModuleService)
         const { value, cache } = await service.list(req.module, signal);
         c.set('cacheResult', cache);
         const body = value.length === 0 ? '' : `${value.join('\n')}\n`;
-        return respond(c, body, { 'content-type': TEXT, 'content-length': String(Buffer.byteLength(body)) });
+        return respond(c, body, TEXT, Buffer.byteLength(body), SHORT);
       }
       case 'latest': {
         c.set('endpoint', 'latest');
         const { value, cache } = await service.latest(req.module, signal);
         c.set('cacheResult', cache);
         const body = JSON.stringify(value);
-        return respond(c, body, {
-          'content-type': JSON_TYPE,
-          'content-length': String(Buffer.byteLength(body)),
-        });
+        return respond(c, body, JSON_TYPE, Buffer.byteLength(body), SHORT);
       }
       case 'info': {
         c.set('endpoint', 'info');
         const { value, cache } = await service.info(req.module, req.version, signal);
         c.set('cacheResult', cache);
         const body = JSON.stringify(value);
-        return respond(c, body, {
-          'content-type': JSON_TYPE,
-          'content-length': String(Buffer.byteLength(body)),
-        });
+        // A query naming a branch, a hash or HEAD can resolve differently tomorrow.
+        const cc = value.Version === req.version ? IMMUTABLE : SHORT;
+        return respond(c, body, JSON_TYPE, Buffer.byteLength(body), cc);
       }
       case 'mod': {
         c.set('endpoint', 'mod');
         const { value, cache } = await service.mod(req.module, req.version, signal);
         c.set('cacheResult', cache);
-        return respond(c, value, { 'content-type': TEXT, 'content-length': String(value.byteLength) });
+        return respond(c, value, TEXT, value.byteLength, IMMUTABLE);
       }
       case 'zip': {
         c.set('endpoint', 'zip');
         const { value, cache } = await service.zip(req.module, req.version, signal);
         c.set('cacheResult', cache);
         c.set('bytesOut', value.size);
-        return respond(c, value.body, {
-          'content-type': 'application/zip',
-          'content-length': String(value.size),
-        });
+        return respond(c, value.body, 'application/zip', value.size, IMMUTABLE);
       }
     }
   });

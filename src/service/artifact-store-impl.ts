@@ -9,6 +9,8 @@ import { layoutFor, type KeyLayout, type LayoutName } from '../../storage/keys.j
 import type { ArtifactStore, StoredZip, VersionArtifacts } from './artifact-store.js';
 
 const MAX_SMALL = 32 << 20;
+/** Metadata key of a mutable answer's fetch time (ms since the epoch). */
+const STORED_AT = 'stored-at';
 
 interface ZipRecord {
   size: number;
@@ -57,6 +59,25 @@ export function createArtifactStore(store: BlobStore, options: ArtifactStoreOpti
   }
 
   return {
+    async getAnswer(kind, module, signal) {
+      const key = kind === 'list' ? keys.list(module) : keys.latest(module);
+      const meta = await store.head(key, signal);
+      if (!meta) return null;
+      const body = await readSmall(store, key, signal);
+      if (!body) return null;
+      const at = Number(meta.metadata[STORED_AT] ?? 0);
+      return { body, storedAt: new Date(Number.isFinite(at) ? at : 0) };
+    },
+
+    async putAnswer(kind, module, body, signal) {
+      const key = kind === 'list' ? keys.list(module) : keys.latest(module);
+      await store.put(key, body, {
+        contentType: kind === 'list' ? 'text/plain; charset=utf-8' : 'application/json',
+        metadata: { [STORED_AT]: String(Date.now()) },
+        signal,
+      });
+    },
+
     async getInfo(module, version, signal) {
       return readSmall(store, keys.info(module, version), signal);
     },

@@ -22,7 +22,17 @@ export interface VersionArtifacts {
   zip: ZipBuild;
 }
 
+/** A stored mutable answer (`@v/list` body or `@latest` JSON) and when it was fetched. */
+export interface CachedAnswer {
+  body: Uint8Array;
+  storedAt: Date;
+}
+
+export type AnswerKind = 'list' | 'latest';
+
 export interface ArtifactStore {
+  getAnswer(kind: AnswerKind, module: string, signal?: AbortSignal): Promise<CachedAnswer | null>;
+  putAnswer(kind: AnswerKind, module: string, body: Uint8Array, signal?: AbortSignal): Promise<void>;
   getInfo(module: string, version: string, signal?: AbortSignal): Promise<Uint8Array | null>;
   getMod(module: string, version: string, signal?: AbortSignal): Promise<Uint8Array | null>;
   getZip(module: string, version: string, signal?: AbortSignal): Promise<StoredZip | null>;

@@ -5,13 +5,14 @@
  * versions (branches, hashes, HEAD) are resolved upstream and stored under the canonical version
  * they resolve to. `@v/list` and `@latest` are asked upstream each time (coalesced per module).
  */
-import { NotFoundError } from '../errors.js';
+import { isStoaError, NotFoundError } from '../errors.js';
 import type { Coalescer } from '../fetch/coalescer.js';
 import type { Limiter } from '../fetch/limiter.js';
 import { isCanonicalVersion, isValid } from '../module/semver.js';
 import { parseRevInfo, type RevInfo } from '../upstream/rev-info.js';
 import type { ModuleSource } from '../upstream/source.js';
-import type { ArtifactStore, StoredZip } from './artifact-store.js';
+import type { AnswerKind, ArtifactStore, StoredZip } from './artifact-store.js';
+import { createNegativeCache } from './negative-cache.js';
 import type { ArtifactKind, CacheOutcome, FillEvent, Telemetry } from '../telemetry.js';
 
 export type CacheResult = CacheOutcome;
@@ -29,6 +30,11 @@ export interface ModuleServiceDeps {
   /** Serve only what the store holds. */
   offline: boolean;
   telemetry: Pick<Telemetry, 'cacheLookup' | 'fill'>;
+  /** `@v/list` and `@latest` answers are fresh for this long (ms); older ones are refreshed. */
+  listTtlMs: number;
+  /** "Not found" answers are remembered for this long (ms); 0 disables. */
+  negativeTtlMs: number;
+  now?: () => number;
 }
 
 export interface ModuleService {
@@ -42,8 +48,104 @@ export interface ModuleService {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+interface Codec<T> {
+  encode(value: T): Uint8Array;
+  /** null when the stored bytes are unusable (treated as absent). */
+  decode(bytes: Uint8Array): T | null;
+}
+
+const LIST_CODEC: Codec<string[]> = {
+  encode: (versions) => encoder.encode(versions.map((v) => `${v}\n`).join('')),
+  decode: (bytes) =>
+    decoder
+      .decode(bytes)
+      .split('\n')
+      .filter((l) => l !== ''),
+};
+
+const LATEST_CODEC: Codec<RevInfo> = {
+  encode: (info) => encoder.encode(JSON.stringify(info)),
+  decode: (bytes) => parseRevInfo(decoder.decode(bytes)),
+};
+
+/** Failures worth serving a stale answer for: the upstream, not the question. */
+function isTransient(err: unknown): boolean {
+  if (isStoaError(err))
+    return ['Upstream', 'UpstreamTimeout', 'RateLimited', 'Overloaded'].includes(err.code);
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
 export function createModuleService(deps: ModuleServiceDeps): ModuleService {
   const { store, source, coalescer, limiter } = deps;
+  const now = deps.now ?? Date.now;
+  const negatives = createNegativeCache(deps.negativeTtlMs, 10_000, now);
+
+  /** Runs `work`, remembering a NotFoundError under `key`. */
+  async function rememberNotFound<T>(key: string, work: () => Promise<T>): Promise<T> {
+    negatives.check(key);
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof NotFoundError) negatives.remember(key, err);
+      throw err;
+    }
+  }
+
+  /** Fetches a mutable answer upstream (coalesced per module) and stores it with its time. */
+  function refresh<T>(kind: AnswerKind, module: string, codec: Codec<T>, signal?: AbortSignal) {
+    return coalescer.run(
+      `${kind}:${module}`,
+      (fillSignal) =>
+        timedFill(kind, module, undefined, async () => {
+          const value = await (kind === 'list'
+            ? source.list(module, fillSignal)
+            : source.latest(module, fillSignal));
+          const typed = value as T;
+          await store.putAnswer(kind, module, codec.encode(typed), fillSignal);
+          return typed;
+        }),
+      signal,
+    );
+  }
+
+  /**
+   * `@v/list` and `@latest`: fresh within the TTL (refreshed in the background after half of it);
+   * older answers are refreshed first, and served stale when the upstream fails or throttles.
+   */
+  async function mutable<T>(
+    kind: AnswerKind,
+    module: string,
+    codec: Codec<T>,
+    signal?: AbortSignal,
+  ): Promise<Served<T>> {
+    negatives.check(`${kind}:${module}`);
+    const cached = await store.getAnswer(kind, module, signal);
+    const decoded = cached ? codec.decode(cached.body) : null;
+    const age = cached ? now() - cached.storedAt.getTime() : Number.POSITIVE_INFINITY;
+    if (deps.offline) {
+      if (decoded !== null) return served(kind, decoded, 'hit');
+      if (kind === 'list') return served(kind, (await store.listVersions(module, signal)) as T, 'hit');
+      throw offlineMiss(`${module}@latest`);
+    }
+    if (decoded !== null && age < deps.listTtlMs) {
+      if (age >= deps.listTtlMs / 2) {
+        // Refresh ahead of expiry so hot modules never wait; failures are reported by timedFill.
+        refresh(kind, module, codec).catch(() => undefined);
+      }
+      return served(kind, decoded, 'hit');
+    }
+    try {
+      const { value, coalesced } = await refresh(kind, module, codec, signal);
+      return served(kind, value, coalesced ? 'coalesced' : 'miss');
+    } catch (err) {
+      if (err instanceof NotFoundError) {
+        negatives.remember(`${kind}:${module}`, err);
+        throw err;
+      }
+      if (decoded !== null && isTransient(err)) return served(kind, decoded, 'stale');
+      throw err;
+    }
+  }
 
   /** Runs a fill inside the limiter and reports its duration and outcome. */
   function timedFill<T>(
@@ -106,10 +208,12 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
   /** One fill per module@version across all callers, inside the fill limiter. */
   async function ensureVersion(module: string, version: string, signal?: AbortSignal): Promise<CacheResult> {
     if (deps.offline) throw offlineMiss(`${module}@${version}`);
-    const { coalesced } = await coalescer.run(
-      `version:${module}@${version}`,
-      (fillSignal) => timedFill('version', module, version, () => fillVersion(module, version, fillSignal)),
-      signal,
+    const { coalesced } = await rememberNotFound(`version:${module}@${version}`, () =>
+      coalescer.run(
+        `version:${module}@${version}`,
+        (fillSignal) => timedFill('version', module, version, () => fillVersion(module, version, fillSignal)),
+        signal,
+      ),
     );
     return coalesced ? 'coalesced' : 'miss';
   }
@@ -121,24 +225,12 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
   }
 
   return {
-    async list(module, signal) {
-      if (deps.offline) return served('list', await store.listVersions(module, signal), 'hit');
-      const { value, coalesced } = await coalescer.run(
-        `list:${module}`,
-        (fillSignal) => timedFill('list', module, undefined, () => source.list(module, fillSignal)),
-        signal,
-      );
-      return served('list', value, coalesced ? 'coalesced' : 'miss');
+    list(module, signal) {
+      return mutable('list', module, LIST_CODEC, signal);
     },
 
-    async latest(module, signal) {
-      if (deps.offline) throw offlineMiss(`${module}@latest`);
-      const { value, coalesced } = await coalescer.run(
-        `latest:${module}`,
-        (fillSignal) => timedFill('latest', module, undefined, () => source.latest(module, fillSignal)),
-        signal,
-      );
-      return served('latest', value, coalesced ? 'coalesced' : 'miss');
+    latest(module, signal) {
+      return mutable('latest', module, LATEST_CODEC, signal);
     },
 
     async info(module, query, signal) {
@@ -149,10 +241,12 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
       if (deps.offline) throw offlineMiss(`${module}@${query}`);
       // Resolve the query (a canonical version may still resolve to +incompatible), then make sure
       // the canonical version it names is stored.
-      const { value: resolved, coalesced } = await coalescer.run(
-        `stat:${module}@${query}`,
-        (fillSignal) => timedFill('stat', module, query, () => source.stat(module, query, fillSignal)),
-        signal,
+      const { value: resolved, coalesced } = await rememberNotFound(`stat:${module}@${query}`, () =>
+        coalescer.run(
+          `stat:${module}@${query}`,
+          (fillSignal) => timedFill('stat', module, query, () => source.stat(module, query, fillSignal)),
+          signal,
+        ),
       );
       const hit = await readInfo(module, resolved.Version, signal);
       if (hit) return served('info', hit, coalesced ? 'coalesced' : 'miss');
