@@ -1,7 +1,6 @@
 /**
- * What the service needs from storage: the immutable artifacts of module versions. Implemented over
- * storage/'s module store (see `createArtifactStore`), which writes zip, then mod, then info last as
- * the completion marker and checks the zip's recorded size on read.
+ * What the service needs from storage: the immutable artifacts of module versions and the cached
+ * mutable answers. Implemented over storage/'s module store (`createArtifactStore`).
  */
 
 export interface StoredZip {
@@ -9,11 +8,12 @@ export interface StoredZip {
   size: number;
 }
 
-/** A zip being built: its bytes, and its `h1:` hash and size once the stream has ended. */
+/** A zip being built: its `h1:` (known before the bytes flow) and its bytes. */
 export interface ZipBuild {
+  hash: string;
   stream: ReadableStream<Uint8Array>;
-  /** Resolves after `stream` has been read to the end. */
-  result: Promise<{ hash: string; size: number }>;
+  /** Settles when the builder has written every byte into `stream` (rejects if it failed). */
+  done: Promise<void>;
 }
 
 export interface VersionArtifacts {

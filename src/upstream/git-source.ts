@@ -4,6 +4,7 @@
  * call) and a CodeRepo for the module; zips are built from exactly the module's blobs.
  */
 import { PassThrough, Readable } from 'node:stream';
+import { UpstreamError } from '../errors.js';
 import { createGitRemote, type GitRemote, type TreeEntry } from '../git/remote.js';
 import { modFileFor } from '../module/gomod.js';
 import { prepareModuleZip, type TreeEntry as ZipTreeEntry } from '../module/module-zip.js';
@@ -137,11 +138,17 @@ export function createGitSource(options: GitSourceOptions): ModuleSource {
           modulePath: module,
           version,
         });
+        // The store records the h1 with the zip, so it is computed first: one extra read of the
+        // blobs from the spooled pack on local disk, no extra upstream bytes.
+        const hash = await moduleZip.hash();
         const pass = new PassThrough();
-        const result = moduleZip.writeTo(pass).then(({ h1, bytes }) => ({ hash: h1, size: bytes }));
+        const done = moduleZip.writeTo(pass).then(({ h1 }) => {
+          if (h1 !== hash)
+            throw new UpstreamError(`${module}@${version}: zip contents changed while writing`);
+        });
         // Observed by the store after it has read the stream; a failed put must not leave it unhandled.
-        result.catch(() => undefined);
-        const zip: ZipBuild = { stream: Readable.toWeb(pass) as ReadableStream<Uint8Array>, result };
+        done.catch(() => undefined);
+        const zip: ZipBuild = { hash, stream: Readable.toWeb(pass) as ReadableStream<Uint8Array>, done };
         return { info, mod, zip, close: () => blobs.close() };
       } catch (err) {
         await blobs.close();
