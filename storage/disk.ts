@@ -14,11 +14,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
-import { mkdir, open, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BlobInfo, BlobObject, BlobStore, PutOptions } from './blob-store.js';
 import { StorageError, toStorageError } from './blob-store.js';
+import {
+  ABSENT,
+  errnoOf,
+  fileStream,
+  sameFile,
+  sweepStale,
+  syncDir,
+  unlinkIfPresent,
+  writeAll,
+  writeSynced,
+} from './disk-files.js';
 import { walkSorted } from './disk-walk.js';
 import { KeyLock } from './key-lock.js';
 import { assertSafeKey, assertSafePrefix, assertValidMetadata } from './safe-key.js';
@@ -41,14 +52,8 @@ const BACKEND = 'disk';
 const TMP_DIR = '.tmp';
 const META_DIR = '.meta';
 const RESERVED = new Set([TMP_DIR, META_DIR]);
-const READ_CHUNK = 256 * 1024;
 const PAIR_ATTEMPTS = 8;
-
-function errnoOf(err: unknown): string | undefined {
-  return err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-}
-
-const ABSENT = new Set(['ENOENT', 'ENOTDIR']);
+const STALE_TMP_MS = 24 * 60 * 60 * 1000;
 
 function checkSignal(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) {
@@ -120,9 +125,11 @@ class DiskBlobStore implements BlobStore {
           return null;
         }
         const sidecar = await this.readSidecar(key);
-        if (sidecar === null || (sidecar.ino === st.ino && sidecar.size === st.size)) {
-          return { fh, size: st.size, metadata: sidecar?.metadata ?? {} };
+        if (sidecar !== null && sidecar.ino === st.ino && sidecar.size === st.size) {
+          return { fh, size: st.size, metadata: sidecar.metadata };
         }
+        // No sidecar: a foreign file, or one deleted since we opened it (then look again).
+        if (sidecar === null && (await sameFile(file, st.ino))) return { fh, size: st.size, metadata: {} };
         if (attempt >= PAIR_ATTEMPTS) {
           // The sidecar belongs to another file for good (e.g. the data file was replaced by hand).
           return { fh, size: st.size, metadata: {} };
@@ -159,9 +166,10 @@ class DiskBlobStore implements BlobStore {
     }
   }
 
+  /** Creates `.tmp/` once, removing temp files a crashed process left there more than a day ago. */
   private ensureTmp(): Promise<void> {
     this.tmpReady ??= mkdir(this.tmpDir, { recursive: true }).then(
-      () => undefined,
+      () => sweepStale(this.tmpDir, STALE_TMP_MS),
       (err: unknown) => {
         this.tmpReady = undefined;
         throw err;
@@ -170,14 +178,26 @@ class DiskBlobStore implements BlobStore {
     return this.tmpReady;
   }
 
+  /** Opens a new temp file; re-creates `.tmp/` if something removed it since. */
+  private async openTemp(file: string): Promise<FileHandle> {
+    await this.ensureTmp();
+    try {
+      return await open(file, 'wx', 0o644);
+    } catch (err) {
+      if (errnoOf(err) !== 'ENOENT') throw err;
+      this.tmpReady = undefined;
+      await this.ensureTmp();
+      return open(file, 'wx', 0o644);
+    }
+  }
+
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<void> {
     const target = this.dataPath(key);
     assertValidMetadata(options.metadata, BACKEND);
     const tmpData = path.join(this.tmpDir, randomUUID());
     const tmpMeta = `${tmpData}.json`;
     try {
-      await this.ensureTmp();
-      const fh = await open(tmpData, 'wx', 0o644);
+      const fh = await this.openTemp(tmpData);
       let ino: number;
       let size: number;
       try {
@@ -254,79 +274,6 @@ class DiskBlobStore implements BlobStore {
   close(): Promise<void> {
     return Promise.resolve();
   }
-}
-
-async function unlinkIfPresent(file: string): Promise<void> {
-  try {
-    await unlink(file);
-  } catch (err) {
-    if (!ABSENT.has(errnoOf(err) ?? '')) throw err;
-  }
-}
-
-async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < chunk.byteLength) {
-    const { bytesWritten } = await fh.write(chunk, offset, chunk.byteLength - offset);
-    offset += bytesWritten;
-  }
-}
-
-async function writeSynced(file: string, text: string): Promise<void> {
-  const fh = await open(file, 'wx', 0o644);
-  try {
-    await fh.writeFile(text, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/** fsync a directory so a rename survives a crash; best effort (not every file system allows it). */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch (err) {
-    if (errnoOf(err) !== 'EINVAL' && errnoOf(err) !== 'EISDIR') throw err;
-  }
-}
-
-/** A ReadableStream over an open file handle; closes it at the end, on error and on cancel. */
-function fileStream(fh: FileHandle): ReadableStream<Uint8Array> {
-  let closed = false;
-  const closeOnce = async (): Promise<void> => {
-    if (closed) return;
-    closed = true;
-    await fh.close();
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const buffer = new Uint8Array(READ_CHUNK);
-          const { bytesRead } = await fh.read(buffer, 0, READ_CHUNK, null);
-          if (bytesRead === 0) {
-            await closeOnce();
-            controller.close();
-          } else {
-            controller.enqueue(buffer.subarray(0, bytesRead));
-          }
-        } catch (err) {
-          await closeOnce().catch(() => undefined);
-          controller.error(toStorageError(err, BACKEND, 'read'));
-        }
-      },
-      async cancel() {
-        await closeOnce();
-      },
-    },
-    { highWaterMark: 0 },
-  );
 }
 
 export function createDiskBlobStore(options: DiskStoreOptions): BlobStore {
