@@ -1,12 +1,13 @@
 /**
  * createApp(deps): the hono application. Middleware order: draining guard, request log, routes
- * (ops first, then the GOPROXY catch-all), and one onError that maps every error through
+ * (ops and observability first, then the GOPROXY catch-all), and one onError that maps every error through
  * errorAnswer.
  */
 import { Hono } from 'hono';
 import type { AppEnv } from './http/app-env.js';
 import { errorAnswer } from './http/error-response.js';
 import { registerGoproxyRoutes } from './http/goproxy-routes.js';
+import { registerObservabilityRoutes, type ObservabilityDeps } from './http/observability-routes.js';
 import { registerOpsRoutes, type OpsDeps } from './http/ops-routes.js';
 import type { Logger } from './logger.js';
 import type { ModuleService } from './service/module-service.js';
@@ -16,6 +17,8 @@ export interface AppDeps extends OpsDeps {
   service: ModuleService;
   logger: Logger;
   telemetry: Telemetry;
+  /** `/metrics`, `/stats` and the dashboard at `/`; absent in apps built without them. */
+  observability?: ObservabilityDeps;
 }
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
@@ -46,6 +49,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   registerOpsRoutes(app, deps);
+  if (deps.observability) registerObservabilityRoutes(app, deps.observability);
   registerGoproxyRoutes(app, deps.service);
 
   app.onError((err, c) => {

@@ -266,6 +266,23 @@ export const SETTINGS = {
     default: '1m',
     description: '"Not found" answers are remembered for this long (`0` disables).',
   }),
+  replicaId: setting({
+    env: ['STOA_REPLICA_ID'],
+    schema: z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, `.`, `_` and `-`, at most 128'),
+    default: undefined,
+    description:
+      "This replica's name in the lifetime stats records (`_stoa/stats/<id>.json` in the store); unset: the host name. Must differ between replicas running at the same time.",
+  }),
+  statsInterval: setting({
+    env: ['STOA_STATS_INTERVAL'],
+    schema: duration,
+    default: '30s',
+    description:
+      "How often this replica writes its lifetime counters to the store (and once more on shutdown), for `/stats`' lifetime totals.",
+  }),
   offline: setting({
     env: ['STOA_OFFLINE'],
     schema: boolean,

@@ -5,12 +5,19 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createCoalescer } from './fetch/coalescer.js';
 import { createLimiter } from './fetch/limiter.js';
 import { createLogTelemetry } from './log-telemetry.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { meterBlobStore } from './metrics-store.js';
+import { createMetricsTelemetry } from './metrics-telemetry.js';
+import { safeReplicaId } from './stats/lifetime-records.js';
+import { createStatsService } from './stats/stats-service.js';
+import { combineTelemetry } from './telemetry.js';
 import { createArtifactStore } from './service/artifact-store-impl.js';
 import { createModuleService } from './service/module-service.js';
 import { createUpstreamSource } from './upstream/index.js';
@@ -64,11 +71,29 @@ export interface RunningServer {
 
 /** Starts stoa with the given config; used by the CLI entry and by tests. */
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const blobStore: BlobStore = createBlobStore(storageConfigFrom(config));
-  const store = createArtifactStore(blobStore, { layout: config.storageLayout });
-  const telemetry = createLogTelemetry(logger);
   const coalescer = createCoalescer({ timeoutMs: config.fillTimeout });
   const limiter = createLimiter(config.fillConcurrency);
+  const live = {
+    fillsInFlight: () => coalescer.stats().inFlight,
+    fillQueueDepth: () => limiter.pending,
+    coalescedWaiters: () => coalescer.stats().waiters,
+  };
+  const metrics = createMetrics({ live });
+  const blobStore: BlobStore = meterBlobStore(createBlobStore(storageConfigFrom(config)), metrics);
+  const store = createArtifactStore(blobStore, { layout: config.storageLayout });
+  const stats = createStatsService({
+    store: blobStore,
+    replicaId: config.replicaId ?? safeReplicaId(hostname()),
+    persistIntervalMs: config.statsInterval,
+    logger,
+    live,
+  });
+  await stats.start();
+  const telemetry = combineTelemetry(
+    createLogTelemetry(logger),
+    createMetricsTelemetry(metrics),
+    stats.telemetry,
+  );
   const source = createUpstreamSource({
     githubUrl: config.githubUrl,
     githubToken: config.githubToken,
@@ -95,10 +120,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     version: packageVersion(),
     checkStore: (signal) => blobStore.ping(signal),
     isDraining: () => draining,
+    observability: { registry: metrics.registry, stats: () => stats.report() },
   });
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  // Requests accepted before draining began: the ones a drain lets finish.
+  let accepted = 0;
+  server.on('request', (_req: unknown, res: NodeJS.EventEmitter) => {
+    if (draining) return;
+    accepted++;
+    res.once('close', () => accepted--);
   });
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -106,6 +139,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
   async function close(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await stats.stop();
     await blobStore.close();
   }
 
@@ -113,15 +147,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     url: `http://${host}:${port}`,
     close,
     async drain() {
+      // New requests get 503 (the listener stays open so they get an answer); requests accepted
+      // before and fills in flight may finish until the shutdown timeout; then the listener closes.
       draining = true;
-      const deadline = AbortSignal.timeout(config.shutdownTimeout);
+      const deadline = Date.now() + config.shutdownTimeout;
+      while ((accepted > 0 || coalescer.stats().inFlight > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      const idle = Promise.all([closed, coalescer.idle()]);
-      await Promise.race([
-        idle,
-        new Promise((resolve) => deadline.addEventListener('abort', resolve, { once: true })),
-      ]);
       if ('closeAllConnections' in server) server.closeAllConnections();
+      await closed;
+      await stats.stop();
       await blobStore.close();
     },
   };
