@@ -235,6 +235,33 @@ export const SETTINGS = {
     default: '60s',
     description: 'An upstream request that sends no data for this long fails with 504.',
   }),
+  upstreamHostConcurrency: setting({
+    env: ['STOA_UPSTREAM_HOST_CONCURRENCY'],
+    schema: positiveInt,
+    default: '16',
+    description: 'Requests at once to one upstream host (git and go-import discovery together).',
+  }),
+  upstreamRetries: setting({
+    env: ['STOA_UPSTREAM_RETRIES'],
+    schema: z.coerce.number().int().min(0).max(10),
+    default: '2',
+    description:
+      'Extra attempts after a network error, a 5xx answer or a timeout (never after a not-found or a rate limit).',
+  }),
+  upstreamRetryDelay: setting({
+    env: ['STOA_UPSTREAM_RETRY_DELAY'],
+    schema: duration,
+    default: '250ms',
+    description:
+      'Backoff before the first retry is random between 0 and this (full jitter); the ceiling doubles per retry, up to 10 s.',
+  }),
+  upstreamRateLimitWait: setting({
+    env: ['STOA_UPSTREAM_RATE_LIMIT_WAIT'],
+    schema: duration,
+    default: '60s',
+    description:
+      'How long a rate-limited host is left alone when it gave no reset time (`Retry-After`, `x-ratelimit-reset`); meanwhile its requests answer 503.',
+  }),
   tempDir: setting({
     env: ['STOA_TEMP_DIR'],
     schema: z.string().trim().min(1),

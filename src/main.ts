@@ -101,6 +101,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     idleTimeoutMs: config.upstreamIdleTimeout,
     tempDir: config.tempDir,
     telemetry,
+    hostConcurrency: config.upstreamHostConcurrency,
+    retries: config.upstreamRetries,
+    retryDelayMs: config.upstreamRetryDelay,
+    rateLimitWaitMs: config.upstreamRateLimitWait,
   });
   const service = createModuleService({
     store,

@@ -12,6 +12,7 @@ import type { ZipBuild } from '../service/artifact-store.js';
 import type { Telemetry } from '../telemetry.js';
 import { CodeRepo } from './code-repo.js';
 import { createGitCodeHost } from './git-code-host.js';
+import { hostOf, politeRemote, type HostGate } from './politeness.js';
 import type { RepoLocation, RepoResolver } from './repo-resolver.js';
 import type { BuiltVersion, ModuleSource } from './source.js';
 
@@ -25,6 +26,8 @@ export interface GitSourceOptions {
   telemetry: Pick<Telemetry, 'upstream'>;
   /** How long an opened repository (its refs, trees, small files) is reused; default 10 s. */
   reuseMs?: number;
+  /** Per-host concurrency limit, retries and rate-limit circuit; none when unset. */
+  gate?: HostGate;
 }
 
 interface OpenRepo {
@@ -75,13 +78,14 @@ export function createGitSource(options: GitSourceOptions): ModuleSource {
     for (const [k, v] of recent) if (now - v.at > reuseMs) recent.delete(k);
     const cached = recent.get(loc.fetchUrl);
     if (cached) return cached.opened;
-    const remote = createGitRemote({
+    const direct = createGitRemote({
       url: loc.fetchUrl,
       token: loc.source === 'github' ? options.githubToken : undefined,
       timeoutMs: options.idleTimeoutMs,
       tempDir: options.tempDir,
       onRequest: (e) => options.telemetry.upstream({ source: loc.source, ...e }),
     });
+    const remote = options.gate ? politeRemote(direct, options.gate, hostOf(loc.fetchUrl)) : direct;
     const opened: OpenRepo = { remote, host: createGitCodeHost({ remote, url: loc.publicUrl }) };
     if (recent.size >= 256) recent.delete(recent.keys().next().value ?? '');
     recent.set(loc.fetchUrl, { opened, at: now });

@@ -1,6 +1,7 @@
 /** Builds the upstream ModuleSource from settings (the only place that wires sources together). */
 import { createGitSource } from './git-source.js';
 import type { FetchText } from './go-import.js';
+import { createHostGate, politeFetchText } from './politeness.js';
 import { createRepoResolver } from './repo-resolver.js';
 import type { ModuleSource } from './source.js';
 import type { Telemetry } from '../telemetry.js';
@@ -12,6 +13,14 @@ export interface UpstreamOptions {
   idleTimeoutMs: number;
   tempDir: string;
   telemetry: Pick<Telemetry, 'upstream'>;
+  /** Requests at once per upstream host; default 16. */
+  hostConcurrency?: number;
+  /** Extra attempts after a network error, 5xx or timeout; default 2. */
+  retries?: number;
+  /** Ceiling of the first retry's (jittered) delay; default 250 ms. */
+  retryDelayMs?: number;
+  /** How long a rate-limited host is left alone when it gave no reset time; default 60 s. */
+  rateLimitWaitMs?: number;
 }
 
 const MAX_DISCOVERY_BODY = 1 << 20;
@@ -46,10 +55,16 @@ export function createFetchText(telemetry: Pick<Telemetry, 'upstream'>): FetchTe
 }
 
 export function createUpstreamSource(options: UpstreamOptions): ModuleSource {
+  const gate = createHostGate({
+    concurrency: options.hostConcurrency ?? 16,
+    retries: options.retries ?? 2,
+    retryBaseMs: options.retryDelayMs,
+    rateLimitWaitMs: options.rateLimitWaitMs,
+  });
   const resolver = createRepoResolver({
     githubUrl: options.githubUrl,
     hostMap: options.hostMap,
-    fetchText: createFetchText(options.telemetry),
+    fetchText: politeFetchText(createFetchText(options.telemetry), gate),
   });
   return createGitSource({
     resolver,
@@ -57,5 +72,6 @@ export function createUpstreamSource(options: UpstreamOptions): ModuleSource {
     idleTimeoutMs: options.idleTimeoutMs,
     tempDir: options.tempDir,
     telemetry: options.telemetry,
+    gate,
   });
 }
