@@ -74,7 +74,9 @@ export function createTransport(options: TransportOptions): Transport {
   const user = options.tokenUsername ?? 'x-access-token';
   const auth = token ? `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` : undefined;
 
-  const scrub = (s: string): string => (token ? s.split(token).join('<redacted>') : s);
+  // Hosts may echo what they were sent: neither the token nor its Basic encoding may reach a message.
+  const secrets = token && auth ? [token, auth.slice('Basic '.length)] : [];
+  const scrub = (s: string): string => secrets.reduce((t, secret) => t.split(secret).join('<redacted>'), s);
 
   function headersFor(target: URL, extra: Record<string, string>): Record<string, string> {
     const h: Record<string, string> = { 'user-agent': userAgent, ...extra };
