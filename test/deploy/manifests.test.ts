@@ -13,9 +13,11 @@ import {
   serviceProblems,
 } from './cluster-rules.js';
 import {
+  KUSTOMIZE_DIR,
   kubectlAvailable,
   objectId,
   OVERLAYS,
+  renderKustomization,
   renderOverlay,
   schemaProblems,
   type K8sObject,
@@ -110,6 +112,25 @@ for (const overlay of OVERLAYS) {
     });
   });
 }
+
+describe('the example of a user overlay (examples/custom)', { skip }, () => {
+  it('renders, keeps every rule, and carries its settings and namespace', () => {
+    const objects = renderKustomization(`${KUSTOMIZE_DIR}examples/custom`);
+    assert.deepEqual(allProblems(objects), []);
+    assert.deepEqual(overlayProblems('ha', objects), []);
+    assert.deepEqual(
+      objects.filter((o) => o.metadata.namespace !== 'stoa').map(objectId),
+      [],
+      'every object in the namespace',
+    );
+    const pod = stoaPods(objects)[0];
+    assert.ok(pod);
+    const config = stoaConfig(objects, pod.c);
+    assert.equal(config.s3Bucket, 'example-go-modules');
+    assert.equal(config.storageType, 's3', 'merged into the ha settings, not replacing them');
+    assert.equal(config.logLevel, 'warn');
+  });
+});
 
 describe('the rules catch broken manifests', { skip }, () => {
   let pristine: K8sObject[] = [];
