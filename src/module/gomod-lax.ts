@@ -198,7 +198,7 @@ const LAX_GO_VERSION_RE = /^v?(([1-9][0-9]*)\.(0|[1-9][0-9]*))([^0-9].*)$/s;
 
 /** Parses a dependency's go.mod as ParseLax does; throws GoModSyntaxError where ParseLax fails. */
 export function parseGoModLax(data: Uint8Array): LaxGoMod {
-  const text = new TextDecoder('utf-8').decode(data);
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(data);
   const stmts = parseStatements(lexAll(text));
   let mod: string | null = null;
   let go: string | null = null;

@@ -22,7 +22,8 @@ export type RevisionFileReader = (repoPath: string) => Promise<Uint8Array | null
 
 /** modfile.ModulePath: the module path a go.mod declares, or "" (missing or malformed). */
 export function modulePath(goMod: Uint8Array | string): string {
-  const text = typeof goMod === 'string' ? goMod : new TextDecoder('utf-8').decode(goMod);
+  const text =
+    typeof goMod === 'string' ? goMod : new TextDecoder('utf-8', { ignoreBOM: true }).decode(goMod);
   for (const raw of text.split('\n')) {
     let line = raw;
     const cut = line.indexOf('//');
