@@ -10,6 +10,7 @@ command -v git >/dev/null 2>&1 || need_pkgs+=(git)
 command -v go >/dev/null 2>&1 || need_pkgs+=(golang-go)
 command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)        # dashboard test (playwright-core)
 command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)      # promtool check metrics
+command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server) # cross-replica coalescing tests
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing system packages: ${need_pkgs[*]}"
