@@ -54,14 +54,15 @@ describe('conversion plan (convert_attrs with autocrlf=input, eol=lf)', () => {
   });
 
   it('§7.69 text, text=auto, crlf, eol=lf without eol=crlf keep the raw bytes', () => {
-    for (const a of [
+    const cases: Record<string, AttrValue>[] = [
       { text: true },
       { text: 'auto' },
       { crlf: true },
       { eol: 'lf' },
       { text: true, eol: 'lf' },
       {},
-    ]) {
+    ];
+    for (const a of cases) {
       assert.equal(plan(a).eol, 'none', JSON.stringify(a));
     }
   });
