@@ -40,7 +40,7 @@ describe('deploy/README-deploy.md', () => {
     const named = new Set([...readme.matchAll(/\b(STOA_[A-Z0-9_]+)\b/g)].map((m) => m[1] ?? ''));
     assert.ok(named.size > 5);
     for (const n of named) assert.ok(known.has(n), `${n} is not a setting`);
-    const overlays = [...readme.matchAll(/deploy\/kubernetes\/(overlays\/[a-z-]+|components\/[a-z-]+)/g)];
+    const overlays = [...readme.matchAll(/deploy\/kubernetes\/((?:overlays|components|examples)\/[a-z-]+)/g)];
     assert.ok(overlays.length > 0);
     for (const [, rel] of overlays) {
       assert.ok(
