@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RepoBuilder } from '../fixtures/repo.js';
+import { RepoBuilder, git } from '../fixtures/repo.js';
 import { startHarness, type Harness } from './harness.js';
 
 type Fault =
@@ -20,10 +20,14 @@ type Fault =
   | { kind: 'down'; how: 'reset' | '503'; repo: string };
 
 const RETRIES = 2;
+/** git-source reuses an opened repository (and its refs) this long; past it, refs are asked again. */
+const REPO_REUSE_MS = 10_000;
 
 describe('upstream politeness end to end', () => {
   let h: Harness;
   let fault: Fault = { kind: 'none' };
+  let staleBare = '';
+  let stalePrimedAt = 0;
 
   function intercept(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     const url = req.url ?? '';
@@ -63,18 +67,24 @@ describe('upstream politeness end to end', () => {
         STOA_UPSTREAM_RETRIES: String(RETRIES),
         STOA_UPSTREAM_RETRY_DELAY: '10ms',
         STOA_UPSTREAM_RATE_LIMIT_WAIT: '2s',
+        STOA_LIST_TTL: '1s',
       },
     });
-    for (const name of ['one', 'two', 'base', 'flaky', 'down', 'down503']) {
+    for (const name of ['one', 'two', 'base', 'flaky', 'down', 'down503', 'stale']) {
       const r = new RepoBuilder();
       r.write({
         'go.mod': `module github.com/acme/${name}\n\ngo 1.18\n`,
         'a.go': `package ${name}\n`,
       }).commit('v1');
       r.tag('v1.0.0');
-      r.publish(h.gitRoot, `acme/${name}`);
+      const bare = r.publish(h.gitRoot, `acme/${name}`);
+      if (name === 'stale') staleBare = bare;
       r.dispose();
     }
+    // cached list for the stale-serving case, primed now so its opened repository expires early
+    const primed = await fetch(`${h.stoa.url}/github.com/acme/stale/@v/list`);
+    assert.equal((await primed.text()).trim(), 'v1.0.0');
+    stalePrimedAt = Date.now();
   });
 
   after(async () => {
@@ -186,5 +196,28 @@ describe('upstream politeness end to end', () => {
     const recovered = await info('two');
     assert.equal(recovered.status, 200, await recovered.text());
     assert.equal((JSON.parse(await (await info('two')).text()) as { Version: string }).Version, 'v1.0.0');
+  });
+
+  it('while the circuit is open, an expired @v/list is served stale without contacting the host; fresh after the reset', async () => {
+    // a new tag upstream: a fresh list would show it
+    git(staleBare, ['tag', 'v1.1.0', 'v1.0.0']);
+    await sleep(Math.max(0, stalePrimedAt + REPO_REUSE_MS - Date.now()) + 200);
+    h.git.resetCounts();
+    fault = { kind: '429', retryAfter: '2' };
+    const opened = Date.now();
+    const first = await get('github.com/acme/stale/@v/list');
+    assert.equal(first.status, 200);
+    assert.equal((await first.text()).trim(), 'v1.0.0', 'the stored (stale) list');
+    assert.equal(h.git.requests.length, 1, 'one refresh attempt met the 429');
+    const during = await get('github.com/acme/stale/@v/list');
+    assert.equal(during.status, 200);
+    assert.equal((await during.text()).trim(), 'v1.0.0');
+    assert.equal(h.git.requests.length, 1, 'the circuit held');
+
+    fault = { kind: 'none' };
+    await sleep(Math.max(0, 2000 - (Date.now() - opened)) + 100);
+    const fresh = await get('github.com/acme/stale/@v/list');
+    assert.equal(fresh.status, 200);
+    assert.deepEqual((await fresh.text()).trim().split('\n'), ['v1.0.0', 'v1.1.0']);
   });
 });
