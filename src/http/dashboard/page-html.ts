@@ -5,6 +5,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>stoa — Go module proxy</title>
+<link rel="icon" href="data:,">
 <style>
   :root { --fg: #1d2330; --muted: #667085; --line: #e4e7ec; --accent: #2563eb; --good: #15803d; --bad: #b91c1c; }
   * { box-sizing: border-box; }

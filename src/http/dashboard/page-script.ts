@@ -136,6 +136,9 @@ export const DASHBOARD_JS = String.raw`(function () {
       });
   }
   poll();
-  setInterval(poll, Number(document.body.getAttribute('data-interval')) || 5000);
+  // ?refresh=<seconds> overrides the default poll interval (at least 1 s)
+  var refresh = Number(new URLSearchParams(location.search).get('refresh')) * 1000;
+  var interval = refresh >= 1000 ? refresh : Number(document.body.getAttribute('data-interval')) || 5000;
+  setInterval(poll, interval);
 })();
 `;
