@@ -12,6 +12,7 @@ import { WritableStream } from 'node:stream/web';
 import { after, before, describe, it } from 'node:test';
 import yauzl from 'yauzl';
 import { hash1 } from '../../../src/module/h1.js';
+import type { HashedFile } from '../../../src/module/h1.js';
 import { MODE_FILE, prepareModuleZip } from '../../../src/module/module-zip.js';
 import type { TreeEntry } from '../../../src/module/module-zip.js';
 import { writeZip } from '../../../src/module/zip-writer.js';
@@ -81,7 +82,7 @@ describe('zip writer', () => {
     assert.ok(total > 50 * MiB);
 
     // Independent expectation: hash every converted entry once.
-    const expected = [];
+    const expected: HashedFile[] = [];
     for (const e of zip.entries) expected.push({ name: e.name, sha256: (await sha256Of(e.open())).hex });
     const want = hash1(expected);
 
