@@ -189,6 +189,16 @@ describe('Dockerfile', () => {
         };
         assert.equal(version.version, pkg.version, 'package.json is in the image');
 
+        // The image's HEALTHCHECK (node's fetch; the slim image has no curl) passes.
+        const healthcheck = instructions(runtime.stage, 'HEALTHCHECK').pop();
+        if (healthcheck !== undefined) {
+          const argv = execForm(healthcheck.rest.replace(/^CMD\s+/, ''));
+          assert.ok(argv?.[0] !== undefined, 'HEALTHCHECK in exec form');
+          const check = spawn(argv[0], argv.slice(1), { cwd: app, env, stdio: 'ignore' });
+          const [checkCode] = (await once(check, 'exit')) as [number | null];
+          assert.equal(checkCode, 0, 'HEALTHCHECK command');
+        }
+
         const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
         proc.kill('SIGTERM');
         const guard = setTimeout(() => proc.kill('SIGKILL'), 30_000);
