@@ -124,7 +124,7 @@ export function createHostGate(options: HostGateOptions): HostGate {
         return await work();
       } catch (err) {
         // opened before the slot is released, so no queued call slips through to the host
-        if (err instanceof RateLimitedError && !(err instanceof CircuitOpenError) && !signal?.aborted)
+        if (err instanceof RateLimitedError && !(err instanceof CircuitOpenError))
           throw openCircuit(name, h, err);
         throw err;
       }
