@@ -19,7 +19,7 @@ import { laxGoVersion } from './gomod-lax.js';
 import type { RevisionFileReader } from './gomod.js';
 import { hash1, sha256OfStream, sha256Tap } from './h1.js';
 import type { HashedFile } from './h1.js';
-import { checkSizes, selectFiles, zipRulesError } from './zip-files.js';
+import { checkSizes, MAX_ZIP_FILE, selectFiles, zipRulesError } from './zip-files.js';
 import type { FileKind } from './zip-files.js';
 import { writeZip } from './zip-writer.js';
 import type { ZipSink, ZipWriteOptions } from './zip-writer.js';
@@ -142,7 +142,11 @@ export async function prepareModuleZip(input: ModuleZipInput): Promise<ModuleZip
   checkCreateArgs(modulePath, version);
 
   const byPath = new Map<string, TreeEntry>();
-  for (const e of entries) byPath.set(e.path, e);
+  let haveAttributes = false;
+  for (const e of entries) {
+    byPath.set(e.path, e);
+    if (e.path === '.gitattributes' || e.path.endsWith('/.gitattributes')) haveAttributes = true;
+  }
   const attributes = createAttributeResolver(async (dir) => {
     const e = byPath.get(dir === '' ? '.gitattributes' : `${dir}/.gitattributes`);
     if (!e || kindOf(e.mode) === null || e.size >= ATTR_MAX_FILE_SIZE) return null;
@@ -156,7 +160,9 @@ export async function prepareModuleZip(input: ModuleZipInput): Promise<ModuleZip
     const kind = kindOf(entry.mode);
     if (kind === null || !entry.path.startsWith(prefix) || entry.path.length === prefix.length) continue;
     const plan =
-      kind === 'file' ? planConversion(entry.path, await attributes.attributes(entry.path)) : RAW_PLAN;
+      kind === 'file' && haveAttributes
+        ? planConversion(entry.path, await attributes.attributes(entry.path))
+        : RAW_PLAN;
     candidates.push({ path: entry.path.slice(prefix.length), kind, entry, plan });
   }
 
@@ -218,7 +224,14 @@ export async function prepareModuleZip(input: ModuleZipInput): Promise<ModuleZip
         size: e.size,
         open: () => sha256Tap(e.open(), (sha256) => hashed.push({ name: e.name, sha256 })),
       }));
-      const { bytes } = await writeZip(tapped, sink, options);
+      const { bytes } = await writeZip(tapped, sink, {
+        maxBytes: MAX_ZIP_FILE,
+        tooLarge: (n) =>
+          new InvalidModuleError(
+            `module zip file is too large (at least ${n} bytes; limit is ${MAX_ZIP_FILE} bytes)`,
+          ),
+        ...options,
+      });
       if (hashed.length !== zipEntries.length)
         throw new Error('zip writer finished without reading every file');
       return { h1: hash1(hashed), bytes };

@@ -25,6 +25,13 @@ export interface ZipWriteOptions {
   readonly compressionLevel?: number;
   /** Write Zip64 records even when not needed (for tests). */
   readonly forceZip64?: boolean;
+  /**
+   * Fail (destroying the sink mid-stream, so an atomic store never commits it) as soon as the zip
+   * grows beyond this many bytes. The go command refuses zips over 500 MiB.
+   */
+  readonly maxBytes?: number;
+  /** Builds the error for `maxBytes` (default: a plain Error). */
+  readonly tooLarge?: (bytes: number) => Error;
 }
 
 export type ZipSink = NodeJS.WritableStream | WebWritableStream<Uint8Array>;
@@ -35,8 +42,18 @@ function isWebSink(sink: ZipSink): sink is WebWritableStream<Uint8Array> {
 
 class ByteCounter extends Transform {
   bytes = 0;
+  constructor(
+    private readonly max: number,
+    private readonly tooLarge: (bytes: number) => Error,
+  ) {
+    super();
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.bytes += chunk.length;
+    if (this.bytes > this.max) {
+      cb(this.tooLarge(this.bytes));
+      return;
+    }
     cb(null, chunk);
   }
 }
@@ -81,7 +98,10 @@ export async function writeZip(
     );
   }
   zip.end({ forceZip64Format: forceZip64, comment: '' });
-  const counter = new ByteCounter();
+  const counter = new ByteCounter(
+    options.maxBytes ?? Number.MAX_SAFE_INTEGER,
+    options.tooLarge ?? ((n) => new Error(`zip larger than ${options.maxBytes} bytes (at least ${n})`)),
+  );
   const dest: NodeJS.WritableStream = isWebSink(sink) ? Writable.fromWeb(sink) : sink;
   await pipeline(output, counter, dest);
   return { bytes: counter.bytes };

@@ -152,6 +152,21 @@ describe('zip writer', () => {
     }
   });
 
+  it('§7.72 a zip growing past maxBytes fails mid-stream and errors the sink', async () => {
+    const file = path.join(tmp, 'big-limit.zip');
+    const sink = createWriteStream(file);
+    await assert.rejects(
+      writeZip([{ name: 'x.com/m@v1.0.0/r', size: 2 * MiB, open: () => generate(2 * MiB, 9, false) }], sink, {
+        maxBytes: MiB,
+        compressionLevel: 0,
+        tooLarge: (n) => new Error(`too large: ${n}`),
+      }),
+      /too large/,
+    );
+    assert.ok(sink.destroyed, 'the sink was destroyed, not ended');
+    assert.ok(statSync(file).size <= MiB + 64 * 1024);
+  });
+
   it('a failing source or a wrong declared size fails the write', async () => {
     const failing = {
       name: 'x.com/m@v1.0.0/f',
