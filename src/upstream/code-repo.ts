@@ -14,6 +14,7 @@ import {
   pseudoVersionRev,
   pseudoVersionTime,
 } from '../module/pseudo.js';
+import { isRetracted, parseRetractions, retractionSource } from '../module/retract.js';
 import { canonical, canonicalVersion, compare, isValid, major, sortVersions } from '../module/semver.js';
 import type { CodeHost, CodeRevInfo } from './code-host.js';
 import { formatGoTime, type RevInfo } from './rev-info.js';
@@ -243,8 +244,6 @@ export class CodeRepo {
       return { v, isCanonical: v === trimmed };
     };
 
-    const isRetracted = await this.retractedVersions(signal);
-
     {
       const { v, isCanonical } = tagToVersion(info.version);
       if (isCanonical) {
@@ -255,6 +254,10 @@ export class CodeRepo {
         }
       }
     }
+
+    // Read after the canonical-tag answer, which never depends on them (cmd/go reads them first
+    // and ignores its errors, so the result is the same without the extra go.mod read).
+    const isRetracted = await this.retractedVersions(signal);
 
     let highestCanonical = '';
     let pseudoBase = '';
@@ -353,12 +356,37 @@ export class CodeRepo {
     throw bad(`revision ${rev} is not a descendent of preceding tag (${lastTag})`);
   }
 
+  /** The retraction predicate once known for this instance (see retractedVersions). */
+  private retracted: ((v: string) => boolean) | undefined;
+
   /**
-   * Retractions would come from the go.mod of the highest release (§2.5). Not applied yet: every
-   * version counts as not retracted (documented in the README as a known difference).
+   * coderepo.go retractedVersions (§2.5): the `retract` directives of the go.mod of the highest
+   * release in the version list (else the highest prerelease; `+incompatible` entries removed
+   * first), read with ParseLax. Any failure means "nothing retracted", as in cmd/go. Only answers
+   * that cannot change while this instance lives (found, absent, unparsable, findDir refused) are
+   * cached; an aborted signal is rethrown so that no answer is built on a half-read state.
    */
-  private retractedVersions(_signal: AbortSignal): Promise<(v: string) => boolean> {
-    return Promise.resolve(() => false);
+  private async retractedVersions(signal: AbortSignal): Promise<(v: string) => boolean> {
+    if (this.retracted !== undefined) return this.retracted;
+    const none = (_v: string): boolean => false;
+    try {
+      const source = retractionSource(await this.versions(signal));
+      let predicate = none;
+      const commit =
+        source === null ? undefined : (await this.code.tags(signal)).get(this.tagPrefix + source);
+      if (source !== null && commit !== undefined) {
+        const { goMod } = await this.findDir(commit, source, signal);
+        // No go.mod: the synthesized `module <path>` retracts nothing.
+        const retractions = goMod === null ? null : parseRetractions(goMod);
+        if (retractions !== null && retractions.length > 0) predicate = (v) => isRetracted(v, retractions);
+      }
+      this.retracted = predicate;
+      return predicate;
+    } catch (err) {
+      signal.throwIfAborted();
+      if (err instanceof NotFoundError) this.retracted = none;
+      return none;
+    }
   }
 
   private revInfo(info: CodeRevInfo, version: string): RevInfo {
