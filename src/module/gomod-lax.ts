@@ -227,10 +227,11 @@ export function parseGoModLax(data: Uint8Array): LaxGoMod {
       case 'require': {
         if (args.length !== 2) throw new GoModSyntaxError('usage: require module/path v1.2.3');
         const path = parseString(args[0] ?? '');
-        const v = parseString(args[1] ?? '');
-        if (v === '' || canonicalVersion(v) !== v) {
-          throw new GoModSyntaxError(`require ${path}: version "${v}" invalid: must be of the form v1.2.3`);
-        }
+        const raw = parseString(args[1] ?? '');
+        // Without a fixer, any valid semver is accepted and canonicalized (`v1.2` → `v1.2.0`).
+        const v = canonicalVersion(raw);
+        if (v === '')
+          throw new GoModSyntaxError(`require ${path}: version "${raw}" invalid: must be of the form v1.2.3`);
         const split = splitPathVersion(path);
         if (!split) throw new GoModSyntaxError(`require ${path}: invalid module path`);
         try {
