@@ -4,11 +4,8 @@
  * image layout started: /healthz answers 200 and SIGTERM drains to exit code 0.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -16,39 +13,12 @@ import { configEnvNames } from '../../src/config.js';
 import { dockerfileProblems, installedPackages } from './dockerfile-rules.js';
 import { dockerignoreMatcher, execForm, instructions, parseDockerfile } from './dockerfile.js';
 import { REPO_ROOT } from './k8s.js';
+import { exitCode, freePort, start, stop, waitFor200, type Started } from './process.js';
 import { hostPath, replayStages } from './replay.js';
 
 const known = new Set(configEnvNames());
 const dockerfileText = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const dockerignoreText = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealthy(url: string, child: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null)
-      throw new Error(`stoa exited ${child.exitCode} before /healthz:\n${output()}`);
-    try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`no 200 from /healthz within 30 s:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('Dockerfile', () => {
   it('follows the rules', () => {
@@ -111,7 +81,7 @@ describe('Dockerfile', () => {
     async (t) => {
       const df = parseDockerfile(dockerfileText);
       const scratch = await mkdtemp(path.join(tmpdir(), 'stoa-image-'));
-      let child: ChildProcess | undefined;
+      let stoa: Started | undefined;
       try {
         const results = await replayStages(df, {
           context: REPO_ROOT,
@@ -173,14 +143,10 @@ describe('Dockerfile', () => {
         const port = await freePort();
         Object.assign(env, { STOA_PORT: String(port), STOA_HOST: '127.0.0.1', STOA_LOG_LEVEL: 'warn' });
         const cmd = execForm(instructions(runtime.stage, 'CMD').pop()?.rest ?? '');
-        assert.ok(cmd !== undefined && cmd[0] !== undefined);
-        let output = '';
-        const proc = spawn(cmd[0], cmd.slice(1), { cwd: app, env, stdio: ['ignore', 'pipe', 'pipe'] });
-        child = proc;
-        proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
-        proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
+        assert.ok(cmd !== undefined, 'CMD in exec form');
+        stoa = start(cmd, app, env);
         const url = `http://127.0.0.1:${port}`;
-        await waitForHealthy(url, proc, () => output);
+        await waitFor200(`${url}/healthz`, stoa);
 
         assert.equal((await fetch(`${url}/readyz`)).status, 200, 'disk store on the data volume is ready');
         const version = (await (await fetch(`${url}/version`)).json()) as { version?: string };
@@ -193,22 +159,15 @@ describe('Dockerfile', () => {
         const healthcheck = instructions(runtime.stage, 'HEALTHCHECK').pop();
         if (healthcheck !== undefined) {
           const argv = execForm(healthcheck.rest.replace(/^CMD\s+/, ''));
-          assert.ok(argv?.[0] !== undefined, 'HEALTHCHECK in exec form');
-          const check = spawn(argv[0], argv.slice(1), { cwd: app, env, stdio: 'ignore' });
-          const [checkCode] = (await once(check, 'exit')) as [number | null];
-          assert.equal(checkCode, 0, 'HEALTHCHECK command');
+          assert.ok(argv !== undefined, 'HEALTHCHECK in exec form');
+          assert.equal(await exitCode(argv, app, env), 0, 'HEALTHCHECK command');
         }
 
-        const exited = once(proc, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-        proc.kill('SIGTERM');
-        const guard = setTimeout(() => proc.kill('SIGKILL'), 30_000);
-        const [code, signal] = await exited;
-        clearTimeout(guard);
-        assert.equal(signal, null, `killed by ${signal ?? ''} (no drain within 30 s):\n${output}`);
-        assert.equal(code, 0, output);
+        const { code, signal } = await stop(stoa, 'SIGTERM');
+        assert.equal(signal, null, `killed by ${signal ?? ''} (no drain within 30 s):\n${stoa.output()}`);
+        assert.equal(code, 0, stoa.output());
       } finally {
-        if (child !== undefined && child.exitCode === null && child.signalCode === null)
-          child.kill('SIGKILL');
+        if (stoa !== undefined) await stop(stoa, 'SIGKILL');
         await rm(scratch, { recursive: true, force: true });
       }
     },
