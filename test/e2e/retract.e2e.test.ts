@@ -100,6 +100,21 @@ describe('retractions: go 1.19 through stoa equals direct mode', () => {
       r.write({ 'b.go': 'package prerelease\n' }).commit('after');
       mark('head');
     });
+    // The highest release's go.mod fails ParseLax (go 1.19 agrees: a require of a branch name), or
+    // does not fit the module path (findDir refuses it): cmd/go then retracts nothing.
+    for (const [name, v11] of [
+      ['unparsable', GO_MOD('unparsable', '\nretract v1.1.0\n\nrequire example.com/x master\n')],
+      ['wrongpath', 'module github.com/acme/wrongpath/v2\n\nretract v1.1.0\n'],
+    ] as const) {
+      repos[name] = publish(h, name, (r, mark) => {
+        r.write({ 'go.mod': GO_MOD(name), 'a.go': `package ${name}\n` }).commit('v1.0.0');
+        r.tag('v1.0.0');
+        r.write({ 'go.mod': v11 }).commit('v1.1.0');
+        r.tag('v1.1.0');
+        r.write({ 'go.mod': GO_MOD(name), 'b.go': `package ${name}\n\nconst B = 1\n` }).commit('after');
+        mark('head');
+      });
+    }
     // §8 item 3: the same history as `retracted`, but the highest release's go.mod also has an
     // ignore directive: malformed (two variants) or well-formed (the counter-check).
     for (const [name, ignore] of [
@@ -188,6 +203,15 @@ describe('retractions: go 1.19 through stoa equals direct mode', () => {
     assert.equal(direct.Version, pseudo('v1.0.1-0.', head('ignoregood'), START + 2 * 3600));
     assert.equal(viaStoa.Version, direct.Version);
   });
+
+  for (const name of ['unparsable', 'wrongpath']) {
+    it(`a highest release whose go.mod cannot be used (${name}) retracts nothing: base v1.1.0`, async () => {
+      const { viaStoa, direct } = await both(h, `github.com/acme/${name}@HEAD`);
+      assert.equal(direct.Version, pseudo('v1.1.1-0.', head(name), START + 2 * 3600));
+      assert.equal(viaStoa.Version, direct.Version);
+      assert.equal(viaStoa.Sum, direct.Sum);
+    });
+  }
 
   // Spec §8 item 3: current ParseLax fails on these go.mod files, so nothing is retracted and the
   // base is v1.1.0. go 1.19 skips the unknown verb (and would say v1.0.1-0.…): not the oracle here.
