@@ -152,6 +152,7 @@ describe('the rules catch broken manifests', { skip }, () => {
     const objects = broken(({ spec, c }) => {
       delete spec.securityContext?.runAsNonRoot;
       c.securityContext = { readOnlyRootFilesystem: false, allowPrivilegeEscalation: true };
+      spec.volumes?.push({ name: 'host', hostPath: { path: '/var/run/docker.sock' } });
     });
     const problems = securityProblems(objects).join('\n');
     for (const want of [
@@ -159,6 +160,7 @@ describe('the rules catch broken manifests', { skip }, () => {
       'readOnlyRootFilesystem is not true',
       'allowPrivilegeEscalation is not false',
       'capabilities not dropped',
+      'volume host of type hostPath',
     ]) {
       assert.ok(problems.includes(want), `want "${want}" in:\n${problems}`);
     }

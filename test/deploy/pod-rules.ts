@@ -33,6 +33,18 @@ export function stoaPods(objects: readonly K8sObject[]): { w: Workload; spec: IP
   return out;
 }
 
+/** Volume types the Pod Security Standards' `restricted` profile allows. */
+const RESTRICTED_VOLUME_TYPES = new Set([
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+]);
+
 /** Non-root, read-only root filesystem, no privilege escalation, no capabilities, RuntimeDefault seccomp. */
 export function securityProblems(objects: readonly K8sObject[]): string[] {
   const problems: string[] = [];
@@ -47,7 +59,11 @@ export function securityProblems(objects: readonly K8sObject[]): string[] {
     if (spec.hostNetwork === true || spec.hostPID === true || spec.hostIPC === true) {
       problems.push(`${id}: uses host namespaces`);
     }
-    if (spec.volumes?.some((v) => v.hostPath !== undefined) === true) problems.push(`${id}: hostPath volume`);
+    for (const v of spec.volumes ?? []) {
+      const types = Object.keys(v).filter((k) => k !== 'name');
+      const bad = types.filter((t) => !RESTRICTED_VOLUME_TYPES.has(t));
+      if (bad.length > 0) problems.push(`${id}: volume ${v.name} of type ${bad.join(', ')}`);
+    }
     if (spec.automountServiceAccountToken !== false) problems.push(`${id}: service account token mounted`);
     if (pod.runAsUser === 0) problems.push(`${id}: runAsUser 0`);
     for (const c of containersOf(spec)) {
