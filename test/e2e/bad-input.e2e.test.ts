@@ -84,7 +84,6 @@ describe('bad input', () => {
     '/github.com/acme/hello/@v/v0.0.0-20200102030405-0123456789ab.info',
     '/sumdb/sum.golang.org/supported',
     '/sumdb/sum.golang.org/lookup/github.com/!azure/go-autorest@v1.0.0',
-    '/',
     '/favicon.ico',
   ];
 
