@@ -9,6 +9,18 @@ import { createS3BlobStore } from './s3.js';
 
 export type { BackendName, BlobInfo, BlobObject, BlobStore, PutOptions } from './blob-store.js';
 export { StorageError } from './blob-store.js';
+export type { KeyLayout, LayoutName } from './keys.js';
+export { layoutFor } from './keys.js';
+export type {
+  CachedAnswer,
+  IntegrityEvent,
+  ModuleStore,
+  ModuleStoreOptions,
+  StoredZip,
+  VersionFiles,
+  ZipRecord,
+} from './module-store.js';
+export { createModuleStore } from './module-store.js';
 
 export type StorageConfig =
   | { type: 'disk'; root: string }
