@@ -4,6 +4,8 @@
  * rules; then shows that the rules catch a broken manifest.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { configEnvNames } from '../../src/config.js';
 import {
@@ -17,6 +19,7 @@ import {
   kubectlAvailable,
   objectId,
   OVERLAYS,
+  REPO_ROOT,
   renderKustomization,
   renderOverlay,
   schemaProblems,
@@ -36,6 +39,9 @@ import {
 
 const skip = kubectlAvailable() ? false : 'kubectl not installed';
 const known = new Set(configEnvNames());
+const packageVersion = (
+  JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 function allProblems(objects: readonly K8sObject[]): string[] {
   return [
@@ -89,7 +95,8 @@ for (const overlay of OVERLAYS) {
 
     it('images are pinned (a tag, not latest)', () => {
       assert.deepEqual(imageProblems(objects), []);
-      for (const { c } of stoaPods(objects)) assert.match(imageTag(c.image ?? '') ?? '', /^\d+\.\d+\.\d+$/);
+      // The pinned release is the one package.json describes: bump both together.
+      for (const { c } of stoaPods(objects)) assert.equal(imageTag(c.image ?? ''), packageVersion);
     });
 
     it('every container sets resource requests and limits', () => {
