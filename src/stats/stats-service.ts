@@ -1,7 +1,7 @@
 /**
  * /stats: this replica's in-memory stats plus lifetime totals. Each replica loads its own lifetime
  * record at start, persists base + since-start periodically and on shutdown, and /stats adds the
- * other replicas' records (re-read at most every few seconds).
+ * other replicas' records (re-read at most once per persist interval).
  */
 import type { BlobStore } from '../../storage/blob-store.js';
 import type { Logger } from '../logger.js';
@@ -39,7 +39,10 @@ export interface StatsServiceDeps {
   persistIntervalMs: number;
   logger: Logger;
   live: LiveGauges;
-  /** How long other replicas' records are reused before being read again (ms, default 5000). */
+  /**
+   * How long other replicas' records are reused before being read again (ms). Default: the
+   * persist interval, at least 5 s (records change no more often than that).
+   */
   othersTtlMs?: number;
   collector?: CollectorOptions;
   now?: () => number;
@@ -62,7 +65,7 @@ export function createStatsService(deps: StatsServiceDeps): StatsService {
   const now = deps.now ?? Date.now;
   const collector = new StatsCollector({ now, ...deps.collector });
   const startedAt = now();
-  const othersTtl = deps.othersTtlMs ?? 5000;
+  const othersTtl = deps.othersTtlMs ?? Math.max(5000, deps.persistIntervalMs);
   let base: Counters | undefined;
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();

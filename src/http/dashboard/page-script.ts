@@ -52,7 +52,10 @@ export const DASHBOARD_JS = String.raw`(function () {
   }
   function moduleAt(f) { return f.version ? f.module + '@' + f.version : f.module; }
 
-  function renderChart(series) {
+  function renderChart(all) {
+    // Leading empty minutes are left out (at least the last 30 minutes are shown).
+    var first = all.findIndex(function (b) { return b.upstreamRequests > 0 || b.avoided > 0 || b.requestsServed > 0; });
+    var series = all.slice(first < 0 ? Math.max(0, all.length - 30) : Math.min(first, Math.max(0, all.length - 30)));
     var svg = document.getElementById('chart');
     svg.textContent = '';
     var n = series.length;
