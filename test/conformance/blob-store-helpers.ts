@@ -68,14 +68,17 @@ export function generatedStream(
   };
 }
 
-/** A stream that yields 64 KiB every few ms forever, calling `onChunk(n)` after the n-th chunk. */
-export function endlessStream(onChunk: (n: number) => void): ReadableStream<Uint8Array> {
+/** A stream that yields `chunkSize` bytes every few ms forever, calling `onChunk(n)` after the n-th chunk. */
+export function endlessStream(
+  onChunk: (n: number) => void,
+  chunkSize = 64 * 1024,
+): ReadableStream<Uint8Array> {
   let n = 0;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
-        await sleep(5);
-        controller.enqueue(new Uint8Array(64 * 1024).fill(n % 251));
+        await sleep(chunkSize > 64 * 1024 ? 1 : 5);
+        controller.enqueue(new Uint8Array(chunkSize).fill(n % 251));
         onChunk(++n);
       },
     },

@@ -217,6 +217,24 @@ export function registerBlobStoreSuite(c: BlobStoreCase): void {
       assert.deepEqual(await collect(store.list('abort/')), [existing]);
     });
 
+    it('leaves nothing visible after a put aborted 24 MiB in (past multipart/resumable thresholds)', async () => {
+      const key = 'abort-late/github.com/a/b/@v/v1.0.0.zip';
+      await store.put(key, new TextEncoder().encode('old'));
+      const controller = new AbortController();
+      const put = store.put(
+        key,
+        endlessStream((n) => {
+          if (n === 24) controller.abort(new Error('fill timed out'));
+        }, MiB),
+        { signal: controller.signal },
+      );
+      await assert.rejects(put, isStorageError);
+      const got = await store.get(key);
+      assert.ok(got);
+      assert.equal((await readAll(got.body)).toString(), 'old');
+      assert.deepEqual(await listed('abort-late/'), [key]);
+    });
+
     it('leaves nothing visible after a put whose source stream errors', async () => {
       await assert.rejects(store.put('srcerr/github.com/a/b/@v/v1.zip', failingStream(3)), isStorageError);
       assert.equal(await store.head('srcerr/github.com/a/b/@v/v1.zip'), null);
