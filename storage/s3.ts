@@ -111,7 +111,9 @@ class S3BlobStore implements BlobStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: options.maxAttempts ?? 3,
     };
+    // S3-compatible servers (MinIO, s3rver) rarely care about the region, but the SDK needs one.
     if (options.region !== undefined) config.region = options.region;
+    else if (options.endpoint !== undefined) config.region = 'us-east-1';
     if (options.endpoint !== undefined) config.endpoint = options.endpoint;
     if (options.forcePathStyle !== undefined) config.forcePathStyle = options.forcePathStyle;
     if (options.accessKeyId !== undefined && options.secretAccessKey !== undefined) {

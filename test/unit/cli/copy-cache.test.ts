@@ -213,6 +213,43 @@ describe('stoa copy', () => {
     assert.equal(await createModuleStore(memory).hasVersion('example.com/small', 'v0.1.0'), false);
   });
 
+  it('copies stoa to stoa and refuses a source zip that does not match its recorded h1', async () => {
+    const first = path.join(dir, 'stoa-source');
+    assert.equal(
+      await runCopyCache(['--from', athens, '--from-layout', 'athens', '--to', first], capture().io),
+      0,
+    );
+    const source = createModuleStore(createBlobStore({ type: 'disk', root: first }));
+    const record = await source.getZipRecord('example.com/small', 'v0.1.0');
+    assert.ok(record);
+    const forged = { ...record, h1: 'h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' };
+    await source.blobStore.put(
+      source.layout.zipRecord('example.com/small', 'v0.1.0') ?? '',
+      new TextEncoder().encode(JSON.stringify(forged)),
+    );
+    const memory = createMemoryBlobStore();
+    const { io, out, err } = capture((config) =>
+      config.type === 'memory' ? memory : createBlobStore(config),
+    );
+    assert.equal(
+      await runCopyCache(['--from', `disk:${first}`, '--to', 'memory:', '--concurrency', '1'], io),
+      1,
+    );
+    assert.equal(out.at(-1), 'stoa copy: 2 copied, 0 skipped, 1 failed');
+    assert.match(
+      err[0] ?? '',
+      /example\.com\/small@v0\.1\.0 source zip hashes to h1:.*but the source recorded h1:AAAA/,
+    );
+    const target = createModuleStore(memory);
+    for (const v of versions.filter((x) => x.module !== 'example.com/small')) {
+      assert.equal(await zipDigest(memory, v), v.zipSha256);
+      assert.equal(
+        (await target.getZipRecord(v.module, v.version))?.h1,
+        (await source.getZipRecord(v.module, v.version))?.h1,
+      );
+    }
+  });
+
   it('answers usage errors with exit code 2', async () => {
     const { io, err } = capture();
     assert.equal(await runCopyCache(['--from', athens], io), 2);
