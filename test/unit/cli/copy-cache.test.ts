@@ -25,13 +25,14 @@ interface Version {
 async function writeModuleZip(file: string, module: string, version: string): Promise<string> {
   const zip = new yazl.ZipFile();
   const prefix = `${module}@${version}/`;
-  const mtime = new Date('2020-01-01T00:00:00Z');
-  zip.addBuffer(Buffer.from(`module ${module}\n\ngo 1.19\n`), `${prefix}go.mod`, { mtime });
+  // One module's zip uses ZIP64 records, to exercise that path of the h1 reader (go checks it).
+  const base = { mtime: new Date('2020-01-01T00:00:00Z'), forceZip64Format: module === 'example.com/small' };
+  zip.addBuffer(Buffer.from(`module ${module}\n\ngo 1.19\n`), `${prefix}go.mod`, base);
   zip.addBuffer(Buffer.from(`# ${module} ${version}\n`.repeat(200)), `${prefix}README.md`, {
-    mtime,
+    ...base,
     compress: true,
   });
-  zip.addBuffer(Buffer.from('package sub\n'), `${prefix}sub/x.go`, { mtime, compress: false });
+  zip.addBuffer(Buffer.from('package sub\n'), `${prefix}sub/x.go`, { ...base, compress: false });
   zip.end();
   await mkdir(path.dirname(file), { recursive: true });
   await finished(zip.outputStream.pipe(createWriteStream(file)));
