@@ -91,16 +91,12 @@ export function foldKey(s: string): string {
   return out;
 }
 
-const foldCache = new Map<string, string>();
-
 function singleRune(s: string): boolean {
   return s.length > 0 && Array.from(s).length === 1;
 }
 
 /** The smallest member of c's simple case-folding orbit (A-Z mapped to a-z). */
 function foldRune(c: string): string {
-  const cached = foldCache.get(c);
-  if (cached !== undefined) return cached;
   const orbit = new Set([c]);
   const queue = [c];
   for (let x = queue.pop(); x !== undefined; x = queue.pop()) {
@@ -116,7 +112,6 @@ function foldRune(c: string): string {
   let min = c;
   for (const x of orbit) if ((x.codePointAt(0) ?? 0) < (min.codePointAt(0) ?? 0)) min = x;
   if (min >= 'A' && min <= 'Z') min = min.toLowerCase();
-  foldCache.set(c, min);
   return min;
 }
 
