@@ -95,6 +95,17 @@ function singleRune(s: string): boolean {
   return s.length > 0 && Array.from(s).length === 1;
 }
 
+/**
+ * Orbit members that no other member's upper/lower case mapping reaches (they map into the orbit,
+ * nothing maps to them): U+00B5 MICRO SIGN, U+0345 COMBINING YPOGEGRAMMENI, U+1C88 CYRILLIC SMALL
+ * LETTER UNBLENDED UK. Checked against a union over all code points.
+ */
+const REVERSE_ONLY: Readonly<Record<string, string>> = {
+  '\u039c': '\u00b5',
+  '\u0399': '\u0345',
+  '\ua64a': '\u1c88',
+};
+
 /** The smallest member of c's simple case-folding orbit (A-Z mapped to a-z). */
 function foldRune(c: string): string {
   const orbit = new Set([c]);
@@ -102,7 +113,7 @@ function foldRune(c: string): string {
   for (let x = queue.pop(); x !== undefined; x = queue.pop()) {
     // U+0131 (dotless i) upper-cases to I but is not in I's folding orbit.
     if (x === '\u0131') continue;
-    for (const y of [x.toLowerCase(), x.toUpperCase()]) {
+    for (const y of [x.toLowerCase(), x.toUpperCase(), REVERSE_ONLY[x] ?? '']) {
       if (singleRune(y) && y !== '\u0131' && !orbit.has(y)) {
         orbit.add(y);
         queue.push(y);
