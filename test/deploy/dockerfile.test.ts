@@ -1,22 +1,27 @@
 /**
  * The Dockerfile: its rules (multi-stage, non-root, EXPOSE 3000, exec-form CMD with node, no go or
  * git, production dependencies only), then its steps replayed without Docker and the resulting
- * image layout started: /healthz answers 200 and SIGTERM drains to exit code 0.
+ * image layout started from its CMD: /healthz answers 200, the HEALTHCHECK passes, SIGTERM drains
+ * to exit code 0; and the same image started with each overlay's settings answers the probes the
+ * manifests declare (the ha overlay's S3 store is a local s3rver).
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { configEnvNames } from '../../src/config.js';
 import { dockerfileProblems, installedPackages } from './dockerfile-rules.js';
 import { dockerignoreMatcher, execForm, instructions, parseDockerfile } from './dockerfile.js';
-import { REPO_ROOT } from './k8s.js';
+import { kubectlAvailable, OVERLAYS, renderOverlay, REPO_ROOT } from './k8s.js';
+import { containerEnv, stoaConfig, stoaPods } from './pod-rules.js';
+import { startS3rver } from '../fixtures/s3rver.js';
 import { exitCode, freePort, start, stop, waitFor200, type Started } from './process.js';
-import { hostPath, replayStages } from './replay.js';
+import { hostPath, replayStages, type StageResult } from './replay.js';
 
 const known = new Set(configEnvNames());
+const skip = kubectlAvailable() ? false : 'kubectl not installed';
 const dockerfileText = readFileSync(path.join(REPO_ROOT, 'Dockerfile'), 'utf8');
 const dockerignoreText = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8');
 
@@ -74,102 +79,162 @@ describe('Dockerfile', () => {
     assert.ok(sources.length > 0);
     for (const src of sources) assert.ok(!ignored(src), `${src} is copied but ignored`);
   });
+});
 
-  it(
-    'replayed without Docker, the image starts, answers /healthz and exits 0 on SIGTERM',
-    { timeout: 180_000 },
-    async (t) => {
-      const df = parseDockerfile(dockerfileText);
-      const scratch = await mkdtemp(path.join(tmpdir(), 'stoa-image-'));
-      let stoa: Started | undefined;
+describe('the image, replayed without Docker', () => {
+  const df = parseDockerfile(dockerfileText);
+  let scratch = '';
+  let results: StageResult[] = [];
+  let runtime: StageResult | undefined;
+  let app = '';
+  let running: Started | undefined;
+
+  before(async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), 'stoa-image-'));
+    results = await replayStages(df, {
+      context: REPO_ROOT,
+      scratch,
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: process.env.HOME ?? scratch,
+        npm_config_prefer_offline: 'true',
+        npm_config_audit: 'false',
+        npm_config_fund: 'false',
+        npm_config_update_notifier: 'false',
+      },
+      ignored: dockerignoreMatcher(dockerignoreText),
+      // The build stage's dev install is the repository's own node_modules (same lockfile); the
+      // runtime stage's `npm ci --omit=dev` runs for real.
+      reuseNodeModules: {
+        stages: df.stages.slice(0, -1).map((s) => s.index),
+        from: path.join(REPO_ROOT, 'node_modules'),
+      },
+    });
+    runtime = results[results.length - 1];
+    if (runtime !== undefined) app = hostPath(runtime.root, runtime.workdir);
+  });
+
+  after(async () => {
+    if (running !== undefined) await stop(running, 'SIGKILL');
+    if (scratch !== '') await rm(scratch, { recursive: true, force: true });
+  });
+
+  /** `env` with absolute container paths (/data, /tmp) moved into the replayed root, directories made. */
+  async function inImage(env: Record<string, string>): Promise<Record<string, string>> {
+    assert.ok(runtime);
+    const out: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch };
+    for (const [k, v] of Object.entries(env)) {
+      out[k] = v.startsWith('/') ? hostPath(runtime.root, v) : v;
+      if (v.startsWith('/')) await mkdir(out[k], { recursive: true });
+    }
+    return out;
+  }
+
+  /** Starts the image's CMD with `env` on a free loopback port. */
+  async function startImage(env: Record<string, string>): Promise<{ url: string; stoa: Started }> {
+    assert.ok(runtime);
+    const cmd = execForm(instructions(runtime.stage, 'CMD').pop()?.rest ?? '');
+    assert.ok(cmd !== undefined, 'CMD in exec form');
+    const port = await freePort();
+    const stoa = start(cmd, app, {
+      ...env,
+      STOA_PORT: String(port),
+      STOA_HOST: '127.0.0.1',
+      STOA_LOG_LEVEL: 'warn',
+    });
+    running = stoa;
+    return { url: `http://127.0.0.1:${port}`, stoa };
+  }
+
+  async function stopImage(stoa: Started): Promise<void> {
+    const { code, signal } = await stop(stoa, 'SIGTERM');
+    running = undefined;
+    assert.equal(signal, null, `killed by ${signal ?? ''} (no drain within 30 s):\n${stoa.output()}`);
+    assert.equal(code, 0, stoa.output());
+  }
+
+  it('ran the npm steps: dev install and build, then production dependencies only', (t) => {
+    assert.ok(runtime);
+    for (const r of results) {
+      for (const s of r.skipped) t.diagnostic(`stage ${r.stage.index}: skipped "${s.command}": ${s.reason}`);
+    }
+    const all = results.flatMap((r) => [...r.ran, ...r.skipped.map((x) => x.command)]);
+    assert.ok(
+      all.some((c) => /^npm ci\b/.test(c) && !c.includes('--omit=dev')),
+      `no dev install in ${all.join(' | ')}`,
+    );
+    assert.ok(
+      results.some((r) => r.ran.some((c) => /^npm run build\b/.test(c))),
+      'npm run build ran',
+    );
+    assert.ok(
+      runtime.ran.some((c) => /^npm ci\b.*--omit=dev/.test(c)),
+      `runtime ran: ${runtime.ran.join(' | ')}`,
+    );
+    assert.ok(existsSync(path.join(app, 'dist/src/main.js')), 'dist/ copied from the build stage');
+    assert.ok(
+      existsSync(path.join(app, 'node_modules/hono/package.json')),
+      'production dependencies installed',
+    );
+    for (const dev of ['typescript', 'tsx', 'eslint', 'kubernetes-models']) {
+      assert.ok(!existsSync(path.join(app, 'node_modules', dev)), `dev dependency ${dev} in the image`);
+    }
+    assert.ok(!existsSync(path.join(app, 'src')), 'TypeScript sources in the image');
+  });
+
+  it('starts from its CMD and ENV, answers /healthz, passes its HEALTHCHECK, exits 0 on SIGTERM', async () => {
+    assert.ok(runtime);
+    const env = await inImage(runtime.env);
+    const { url, stoa } = await startImage(env);
+    await waitFor200(`${url}/healthz`, stoa);
+    assert.equal((await fetch(`${url}/readyz`)).status, 200, 'disk store on the data volume is ready');
+    const version = (await (await fetch(`${url}/version`)).json()) as { version?: string };
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    assert.equal(version.version, pkg.version, 'package.json is in the image');
+
+    // The image's HEALTHCHECK (node's fetch; the slim image has no curl) passes.
+    const healthcheck = instructions(runtime.stage, 'HEALTHCHECK').pop();
+    if (healthcheck !== undefined) {
+      const argv = execForm(healthcheck.rest.replace(/^CMD\s+/, ''));
+      assert.ok(argv !== undefined, 'HEALTHCHECK in exec form');
+      const port = new URL(url).port;
+      assert.equal(await exitCode(argv, app, { ...env, STOA_PORT: port }), 0, 'HEALTHCHECK command');
+    }
+    await stopImage(stoa);
+  });
+
+  for (const overlay of OVERLAYS) {
+    it(`runs with the ${overlay} overlay's settings and answers its probes`, { skip }, async () => {
+      assert.ok(runtime);
+      const objects = renderOverlay(overlay);
+      const pod = stoaPods(objects)[0];
+      assert.ok(pod);
+      // Kubernetes puts the container's env over the image's ENV.
+      const env = { ...runtime.env, ...containerEnv(objects, pod.c).env };
+      // An S3 store is a local s3rver with the overlay's bucket name; only the endpoint and the
+      // credentials differ from the manifest (what a MinIO setup would set as well).
+      const s3 =
+        stoaConfig(objects, pod.c).storageType === 's3'
+          ? await startS3rver({ bucket: env.STOA_S3_BUCKET })
+          : undefined;
       try {
-        const results = await replayStages(df, {
-          context: REPO_ROOT,
-          scratch,
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: process.env.HOME ?? scratch,
-            npm_config_prefer_offline: 'true',
-            npm_config_audit: 'false',
-            npm_config_fund: 'false',
-            npm_config_update_notifier: 'false',
-          },
-          ignored: dockerignoreMatcher(dockerignoreText),
-          // The build stage's dev install is the repository's own node_modules (same lockfile); the
-          // runtime stage's `npm ci --omit=dev` runs for real.
-          reuseNodeModules: {
-            stages: df.stages.slice(0, -1).map((s) => s.index),
-            from: path.join(REPO_ROOT, 'node_modules'),
-          },
-        });
-        const runtime = results[results.length - 1];
-        assert.ok(runtime);
-        for (const r of results) {
-          for (const s of r.skipped)
-            t.diagnostic(`stage ${r.stage.index}: skipped "${s.command}": ${s.reason}`);
+        if (s3 !== undefined) {
+          Object.assign(env, {
+            STOA_S3_ENDPOINT: s3.endpoint,
+            STOA_S3_FORCE_PATH_STYLE: 'true',
+            STOA_S3_ACCESS_KEY_ID: s3.clientConfig.accessKeyId,
+            STOA_S3_SECRET_ACCESS_KEY: s3.clientConfig.secretAccessKey,
+          });
         }
-        const ran = results.flatMap((r) => r.ran);
-        assert.ok(
-          ran.some((c) => /^npm run build\b/.test(c)),
-          `ran: ${ran.join(' | ')}`,
-        );
-        const devInstall = results.flatMap((r) => [...r.ran, ...r.skipped.map((x) => x.command)]);
-        assert.ok(
-          devInstall.some((c) => /^npm ci\b/.test(c) && !c.includes('--omit=dev')),
-          `no dev install in ${devInstall.join(' | ')}`,
-        );
-        assert.ok(
-          runtime.ran.some((c) => /^npm ci\b.*--omit=dev/.test(c)),
-          `runtime ran: ${runtime.ran.join(' | ')}`,
-        );
-
-        const app = hostPath(runtime.root, runtime.workdir);
-        assert.ok(existsSync(path.join(app, 'dist/src/main.js')), 'dist/ copied from the build stage');
-        assert.ok(
-          existsSync(path.join(app, 'node_modules/hono/package.json')),
-          'production dependencies installed',
-        );
-        for (const dev of ['typescript', 'tsx', 'eslint', 'kubernetes-models']) {
-          assert.ok(!existsSync(path.join(app, 'node_modules', dev)), `dev dependency ${dev} in the image`);
-        }
-        assert.ok(!existsSync(path.join(app, 'src')), 'TypeScript sources in the image');
-
-        // The image's ENV, with its absolute paths (/data, /tmp) inside the replayed root.
-        const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: scratch };
-        for (const [k, v] of Object.entries(runtime.env)) {
-          env[k] = v.startsWith('/') ? hostPath(runtime.root, v) : v;
-          if (v.startsWith('/')) await mkdir(env[k], { recursive: true });
-        }
-        const port = await freePort();
-        Object.assign(env, { STOA_PORT: String(port), STOA_HOST: '127.0.0.1', STOA_LOG_LEVEL: 'warn' });
-        const cmd = execForm(instructions(runtime.stage, 'CMD').pop()?.rest ?? '');
-        assert.ok(cmd !== undefined, 'CMD in exec form');
-        stoa = start(cmd, app, env);
-        const url = `http://127.0.0.1:${port}`;
-        await waitFor200(`${url}/healthz`, stoa);
-
-        assert.equal((await fetch(`${url}/readyz`)).status, 200, 'disk store on the data volume is ready');
-        const version = (await (await fetch(`${url}/version`)).json()) as { version?: string };
-        const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-          version: string;
-        };
-        assert.equal(version.version, pkg.version, 'package.json is in the image');
-
-        // The image's HEALTHCHECK (node's fetch; the slim image has no curl) passes.
-        const healthcheck = instructions(runtime.stage, 'HEALTHCHECK').pop();
-        if (healthcheck !== undefined) {
-          const argv = execForm(healthcheck.rest.replace(/^CMD\s+/, ''));
-          assert.ok(argv !== undefined, 'HEALTHCHECK in exec form');
-          assert.equal(await exitCode(argv, app, env), 0, 'HEALTHCHECK command');
-        }
-
-        const { code, signal } = await stop(stoa, 'SIGTERM');
-        assert.equal(signal, null, `killed by ${signal ?? ''} (no drain within 30 s):\n${stoa.output()}`);
-        assert.equal(code, 0, stoa.output());
+        const { url, stoa } = await startImage(await inImage(env));
+        const probes = [pod.c.startupProbe, pod.c.livenessProbe, pod.c.readinessProbe];
+        const paths = probes.map((p) => p?.httpGet?.path).filter((p): p is string => p !== undefined);
+        assert.ok(paths.length >= 2, `probe paths: ${paths.join(', ')}`);
+        for (const p of paths) await waitFor200(`${url}${p}`, stoa);
+        await stopImage(stoa);
       } finally {
-        if (stoa !== undefined) await stop(stoa, 'SIGKILL');
-        await rm(scratch, { recursive: true, force: true });
+        await s3?.close();
       }
-    },
-  );
+    });
+  }
 });
