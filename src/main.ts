@@ -4,7 +4,8 @@
  * graceful drain. The only module that knows concrete backends.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -167,7 +168,15 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
 }
 
-async function main(_argv: string[]): Promise<number> {
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'copy') {
+    // `stoa copy SRC DST`: copy a module cache between stores or layouts (see README).
+    const { runCopyCache } = await import('./cli/copy-cache.js');
+    return runCopyCache(argv.slice(1), {
+      stdout: (line) => process.stdout.write(`${line}\n`),
+      stderr: (line) => process.stderr.write(`${line}\n`),
+    });
+  }
   let config: Config;
   try {
     config = loadConfig();
@@ -200,8 +209,18 @@ async function main(_argv: string[]): Promise<number> {
   });
 }
 
-const isEntry =
-  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+/** True when this file is the program being run (also through an npm bin symlink). */
+function isEntryPoint(): boolean {
+  const arg = process.argv[1];
+  if (arg === undefined) return false;
+  try {
+    return realpathSync(arg) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+const isEntry = isEntryPoint();
 if (isEntry) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
