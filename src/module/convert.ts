@@ -78,40 +78,62 @@ export interface TextStats {
   size: number;
 }
 
+/** Byte classes for gather_stats: 0 printable, 1 non-printable, 2 NUL, 3 CR, 4 LF. */
+const BYTE_CLASS = (() => {
+  const t = new Uint8Array(256);
+  for (let c = 0; c < 32; c++) t[c] = 1;
+  t[0x7f] = 1;
+  for (const c of [0x08, 0x09, 0x1b, 0x0c]) t[c] = 0;
+  t[0] = 2;
+  t[0x0d] = 3;
+  t[0x0a] = 4;
+  return t;
+})();
+
 export async function gatherStats(source: AsyncIterable<Uint8Array>): Promise<TextStats> {
   const s: TextStats = { nul: 0, loneCr: 0, loneLf: 0, crlf: 0, printable: 0, nonPrintable: 0, size: 0 };
   let pendingCr = false;
   let last = -1;
   for await (const chunk of source) {
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i] ?? 0;
-      if (pendingCr) {
-        pendingCr = false;
-        if (c === 0x0a) {
-          s.crlf++;
-          continue;
-        }
+    const n = chunk.length;
+    if (n === 0) continue;
+    // `other` counts the bytes that are not printable: CR, LF, NUL and other controls.
+    let other = 0;
+    let i = 0;
+    if (pendingCr) {
+      pendingCr = false;
+      if (chunk[0] === 0x0a) {
+        s.crlf++;
+        other++;
+        i = 1;
+      } else {
         s.loneCr++;
       }
-      if (c === 0x0d) {
-        pendingCr = true;
-      } else if (c === 0x0a) {
-        s.loneLf++;
-      } else if (c === 0x7f) {
+    }
+    for (; i < n; i++) {
+      const k = BYTE_CLASS[chunk[i] ?? 0] ?? 0;
+      if (k === 0) continue;
+      other++;
+      if (k === 1) {
         s.nonPrintable++;
-      } else if (c < 0x20) {
-        if (c === 0x08 || c === 0x09 || c === 0x1b || c === 0x0c) {
-          s.printable++;
-        } else {
-          if (c === 0) s.nul++;
-          s.nonPrintable++;
-        }
+      } else if (k === 2) {
+        s.nul++;
+        s.nonPrintable++;
+      } else if (k === 4) {
+        s.loneLf++;
+      } else if (i + 1 === n) {
+        pendingCr = true;
+      } else if (chunk[i + 1] === 0x0a) {
+        s.crlf++;
+        other++;
+        i++;
       } else {
-        s.printable++;
+        s.loneCr++;
       }
     }
-    if (chunk.length > 0) last = chunk[chunk.length - 1] ?? -1;
-    s.size += chunk.length;
+    s.printable += n - other;
+    last = chunk[n - 1] ?? -1;
+    s.size += n;
   }
   if (pendingCr) s.loneCr++;
   // A final Ctrl-Z (old DOS EOF) is not counted as non-printable.
@@ -137,27 +159,28 @@ export async function* lfToCrlf(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   let prevCr = false;
   for await (const chunk of source) {
+    if (chunk.length === 0) continue;
+    const naked = (i: number): boolean => (i === 0 ? !prevCr : chunk[i - 1] !== 0x0d);
     let extra = 0;
-    for (let i = 0; i < chunk.length; i++) {
-      if (chunk[i] === 0x0a && !(i === 0 ? prevCr : chunk[i - 1] === 0x0d)) extra++;
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) if (naked(i)) extra++;
+    if (extra === 0) {
+      prevCr = chunk[chunk.length - 1] === 0x0d;
+      yield chunk;
+      continue;
     }
-    if (chunk.length > 0) {
-      const first = chunk[chunk.length - 1] === 0x0d;
-      if (extra === 0) {
-        prevCr = first;
-        yield chunk;
-        continue;
-      }
-      const out = new Uint8Array(chunk.length + extra);
-      let o = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        const c = chunk[i] ?? 0;
-        if (c === 0x0a && !(i === 0 ? prevCr : chunk[i - 1] === 0x0d)) out[o++] = 0x0d;
-        out[o++] = c;
-      }
-      prevCr = first;
-      yield out;
+    const out = new Uint8Array(chunk.length + extra);
+    let o = 0;
+    let from = 0;
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) {
+      if (!naked(i)) continue;
+      out.set(chunk.subarray(from, i), o);
+      o += i - from;
+      out[o++] = 0x0d;
+      from = i;
     }
+    out.set(chunk.subarray(from), o);
+    prevCr = chunk[chunk.length - 1] === 0x0d;
+    yield out;
   }
 }
 

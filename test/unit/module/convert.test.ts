@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { InternalError, InvalidModuleError } from '../../../src/errors.js';
 import {
   convertBlob,
@@ -193,5 +194,60 @@ describe('conversions', () => {
     assert.equal(opened, 0);
     assert.equal(out.size, 3);
     assert.equal(out.converted, false);
+  });
+
+  it('chunking never changes stats or LF→CRLF output (property, against a one-pass reference)', async () => {
+    const byte = fc.constantFrom(0x0a, 0x0d, 0x00, 0x01, 0x1a, 0x09, 0x7f, 0x61, 0xff);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(byte, { maxLength: 40 }),
+        fc.array(fc.nat(40), { maxLength: 6 }),
+        async (bytes, cuts) => {
+          const data = Uint8Array.from(bytes);
+          const points = [...new Set(cuts.map((c) => Math.min(c, data.length)))].sort((a, b) => a - b);
+          const parts: Uint8Array[] = [];
+          let from = 0;
+          for (const p of [...points, data.length]) {
+            parts.push(data.subarray(from, p));
+            from = p;
+          }
+          // Reference: git's gather_stats and crlf_to_worktree over the whole buffer.
+          const ref = {
+            nul: 0,
+            loneCr: 0,
+            loneLf: 0,
+            crlf: 0,
+            printable: 0,
+            nonPrintable: 0,
+            size: data.length,
+          };
+          let out = '';
+          for (let i = 0; i < data.length; i++) {
+            const c = data[i] ?? 0;
+            if (c === 0x0a && (i === 0 || data[i - 1] !== 0x0d)) out += '\r';
+            out += String.fromCharCode(c);
+            if (c === 0x0d) {
+              if (data[i + 1] === 0x0a) {
+                ref.crlf++;
+                out += '\n';
+                i++;
+              } else ref.loneCr++;
+            } else if (c === 0x0a) ref.loneLf++;
+            else if (c === 0x7f) ref.nonPrintable++;
+            else if (c < 0x20) {
+              if ([0x08, 0x09, 0x1b, 0x0c].includes(c)) ref.printable++;
+              else {
+                if (c === 0) ref.nul++;
+                ref.nonPrintable++;
+              }
+            } else ref.printable++;
+          }
+          if (data.length > 0 && data[data.length - 1] === 0x1a) ref.nonPrintable--;
+          assert.deepEqual(await gatherStats(asyncChunks(...parts)), ref);
+          assert.equal((await collect(lfToCrlf(asyncChunks(...parts)))).toString('latin1'), out);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
