@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidModuleError } from '../../../src/errors.js';
-import { prepareModuleZip, MODE_FILE } from '../../../src/module/module-zip.js';
+import { prepareModuleZip, MODE_FILE, treeFileReader } from '../../../src/module/module-zip.js';
+import { findModuleDir, modFileFor } from '../../../src/module/gomod.js';
 import type { ModuleZip, TreeEntry } from '../../../src/module/module-zip.js';
 import {
   createCollisionChecker,
@@ -91,6 +92,21 @@ describe('zip rules', () => {
     assert.equal(await z3.hash(), 'h1:uEukSGLHDkUtp4LT34QzRFJ/7kaiIX98eXogtlFhqGE=');
     const z4 = await zipOf({ 'ä.go': 'x', '(a).go': 'x' });
     assert.deepEqual(paths(z4), ['(a).go', 'ä.go']);
+  });
+
+  it('§7.47 go.mod eol=crlf: the zip go.mod is CRLF while the .mod stays raw', async () => {
+    const files = { '.gitattributes': 'go.mod eol=crlf\n', 'go.mod': 'module example.com/m\n' };
+    const loc = await findModuleDir({
+      codeRoot: 'example.com/m',
+      modPath: 'example.com/m',
+      codeDir: '',
+      pathMajor: '',
+      version: 'v1.0.0',
+      rev: 'v1.0.0',
+      readFile: treeFileReader(memTree(files)),
+    });
+    assert.equal(Buffer.from(modFileFor('example.com/m', loc.goMod)).toString(), 'module example.com/m\n');
+    assert.equal((await contents(await zipOf(files)))['go.mod'], 'module example.com/m\r\n');
   });
 
   it('§6 example E and §7.48: names carry <path>@<version>/, upper case kept, no directory entries', async () => {
