@@ -6,7 +6,7 @@
 import { Hono } from 'hono';
 import type { AppEnv } from './http/app-env.js';
 import { errorAnswer } from './http/error-response.js';
-import { registerGoproxyRoutes } from './http/goproxy-routes.js';
+import { rawPath, registerGoproxyRoutes } from './http/goproxy-routes.js';
 import { registerObservabilityRoutes, type ObservabilityDeps } from './http/observability-routes.js';
 import { registerOpsRoutes, type OpsDeps } from './http/ops-routes.js';
 import type { Logger } from './logger.js';
@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   registerGoproxyRoutes(app, deps.service);
 
   app.onError((err, c) => {
-    const answer = errorAnswer(err);
+    const answer = errorAnswer(err, rawPath(c));
     if (answer.status >= 500)
       deps.logger.warn({ err, path: c.req.path, code: answer.code }, 'request failed');
     return new Response(c.req.method === 'HEAD' ? null : answer.body, {

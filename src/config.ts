@@ -310,6 +310,33 @@ export const SETTINGS = {
     description:
       "How often this replica writes its lifetime counters to the store (and once more on shutdown), for `/stats`' lifetime totals.",
   }),
+  downloadMode: setting({
+    env: ['STOA_DOWNLOAD_MODE', 'ATHENS_DOWNLOAD_MODE'],
+    schema: z.enum(['sync', 'async', 'redirect', 'none']),
+    default: 'sync',
+    description:
+      'What a cache miss does: `sync` fills while the client waits; `async` answers 404 and fills in the background; `redirect` sends the client to `STOA_DOWNLOAD_REDIRECT_URL`; `none` serves only the store.',
+  }),
+  downloadRedirectUrl: setting({
+    env: ['STOA_DOWNLOAD_REDIRECT_URL', 'ATHENS_DOWNLOAD_URL'],
+    schema: httpUrl,
+    default: undefined,
+    description: 'The GOPROXY that `redirect` mode sends misses to, e.g. `https://proxy.golang.org`.',
+  }),
+  downloadFile: setting({
+    env: ['STOA_DOWNLOAD_FILE'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description:
+      'JSON file with a download mode per module pattern and an exclusion list (see "Download modes"); overrides the two settings above.',
+  }),
+  exclude: setting({
+    env: ['STOA_EXCLUDE'],
+    schema: z.string().trim(),
+    default: '',
+    description:
+      'Modules refused with 403, as comma-separated GOPRIVATE-style patterns (`github.com/evil/*,example.com`).',
+  }),
   offline: setting({
     env: ['STOA_OFFLINE'],
     schema: boolean,

@@ -12,6 +12,10 @@ export const ERROR_STATUS = {
   Gone: 410,
   /** The request itself is malformed (bad escape, bad path syntax). */
   InvalidRequest: 400,
+  /** The module is excluded by policy: a hard error, so go does not fall through to `direct`. */
+  Forbidden: 403,
+  /** Download mode `redirect`: the client is sent to another GOPROXY. */
+  Redirect: 302,
   /** The module's content breaks the go command's zip rules; the version cannot be served. */
   InvalidModule: 404,
   /** The upstream answered with a failure (5xx, protocol error, corrupt data). */
@@ -65,6 +69,18 @@ export class GoneError extends StoaError {
 
 export class InvalidRequestError extends StoaError {
   readonly code = 'InvalidRequest' as const;
+}
+
+export class ForbiddenError extends StoaError {
+  readonly code = 'Forbidden' as const;
+}
+
+/** Not a failure: answers 302 to `location` + the request path. */
+export class RedirectError extends StoaError {
+  readonly code = 'Redirect' as const;
+  constructor(readonly location: string) {
+    super(`redirected to ${location}`);
+  }
 }
 
 export class InvalidModuleError extends StoaError {

@@ -20,6 +20,7 @@ import { safeReplicaId } from './stats/lifetime-records.js';
 import { createStatsService } from './stats/stats-service.js';
 import { combineTelemetry } from './telemetry.js';
 import { createArtifactStore } from './service/artifact-store-impl.js';
+import { createDownloadPolicy, type DownloadPolicy } from './service/download-policy.js';
 import { createModuleService } from './service/module-service.js';
 import { createUpstreamSource } from './upstream/index.js';
 import { createBlobStore, type BlobStore, type StorageConfig } from '../storage/index.js';
@@ -90,6 +91,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     live,
   });
   await stats.start();
+  let policy: DownloadPolicy;
+  try {
+    policy = createDownloadPolicy({
+      mode: config.downloadMode,
+      redirectUrl: config.downloadRedirectUrl,
+      file: config.downloadFile,
+      exclude: config.exclude,
+    });
+  } catch (err) {
+    throw new ConfigError([err instanceof Error ? err.message : String(err)]);
+  }
   const telemetry = combineTelemetry(
     createLogTelemetry(logger),
     createMetricsTelemetry(metrics),
@@ -114,6 +126,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     limiter,
     offline: config.offline,
     telemetry,
+    policy,
     listTtlMs: config.listTtl,
     negativeTtlMs: config.negativeTtl,
   });
@@ -188,7 +201,16 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger({ level: config.logLevel });
-  const running = await startServer(config, logger);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`stoa: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
   logger.info({ url: running.url, storage: config.storageType }, 'stoa listening');
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -3,7 +3,7 @@
  * command shows them (spec §1.4); 404/410 only for "does not exist or is invalid for this path",
  * 5xx only for upstream or storage failure, with Retry-After when known.
  */
-import { isStoaError, type ErrorCode, ERROR_STATUS } from '../errors.js';
+import { isStoaError, RedirectError, type ErrorCode, ERROR_STATUS } from '../errors.js';
 
 export interface ErrorAnswer {
   status: number;
@@ -18,6 +18,8 @@ const PREFIX: Record<ErrorCode, string> = {
   Gone: 'not found',
   InvalidModule: 'not found',
   InvalidRequest: 'bad request',
+  Forbidden: 'forbidden',
+  Redirect: 'redirect',
   Upstream: 'upstream error',
   UpstreamTimeout: 'upstream timeout',
   RateLimited: 'upstream rate limited',
@@ -40,7 +42,8 @@ function hasCode(err: unknown, code: string): err is Error & { code: string } {
   return err instanceof Error && (err as { code?: unknown }).code === code;
 }
 
-export function errorAnswer(err: unknown): ErrorAnswer {
+/** @param requestPath the raw request path, appended to a redirect's base URL. */
+export function errorAnswer(err: unknown, requestPath = '/'): ErrorAnswer {
   let code: ErrorCode;
   let message: string;
   let retryAfter: number | undefined;
@@ -63,6 +66,7 @@ export function errorAnswer(err: unknown): ErrorAnswer {
     'content-type': 'text/plain; charset=utf-8',
     'cache-control': 'no-store',
   };
+  if (err instanceof RedirectError) headers.location = `${err.location}${requestPath}`;
   if (retryAfter !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfter)));
   else if (code === 'Overloaded' || code === 'Storage') headers['retry-after'] = '5';
   return { status: ERROR_STATUS[code], body: `${PREFIX[code]}: ${oneLine(message)}\n`, headers, code };

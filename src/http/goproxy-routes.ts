@@ -18,7 +18,7 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 const SHORT = 'public, max-age=60';
 const JSON_TYPE = 'application/json';
 
-function rawPath(c: Context<AppEnv>): string {
+export function rawPath(c: Context<AppEnv>): string {
   // The raw (still percent-encoded) path: decoding happens once, in parseGoproxyPath.
   const url = c.req.url;
   const start = url.indexOf('/', url.indexOf('//') + 2);

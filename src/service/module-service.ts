@@ -5,13 +5,14 @@
  * versions (branches, hashes, HEAD) are resolved upstream and stored under the canonical version
  * they resolve to. `@v/list` and `@latest` are asked upstream each time (coalesced per module).
  */
-import { isStoaError, NotFoundError } from '../errors.js';
+import { ForbiddenError, isStoaError, NotFoundError, RedirectError } from '../errors.js';
 import type { Coalescer } from '../fetch/coalescer.js';
 import type { Limiter } from '../fetch/limiter.js';
 import { isCanonicalVersion, isValid } from '../module/semver.js';
 import { parseRevInfo, type RevInfo } from '../upstream/rev-info.js';
 import type { ModuleSource } from '../upstream/source.js';
 import type { AnswerKind, ArtifactStore, StoredZip } from './artifact-store.js';
+import type { DownloadPolicy } from './download-policy.js';
 import { createNegativeCache } from './negative-cache.js';
 import type { ArtifactKind, CacheOutcome, FillEvent, Telemetry } from '../telemetry.js';
 
@@ -29,6 +30,8 @@ export interface ModuleServiceDeps {
   limiter: Limiter;
   /** Serve only what the store holds. */
   offline: boolean;
+  /** Download modes and exclusions per module (default: sync for everything). */
+  policy?: DownloadPolicy;
   telemetry: Pick<Telemetry, 'cacheLookup' | 'fill'>;
   /** `@v/list` and `@latest` answers are fresh for this long (ms); older ones are refreshed. */
   listTtlMs: number;
@@ -118,6 +121,7 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     codec: Codec<T>,
     signal?: AbortSignal,
   ): Promise<Served<T>> {
+    checkExcluded(module);
     negatives.check(`${kind}:${module}`);
     const cached = await store.getAnswer(kind, module, signal);
     const decoded = cached ? codec.decode(cached.body) : null;
@@ -133,6 +137,15 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
         refresh(kind, module, codec).catch(() => undefined);
       }
       return served(kind, decoded, 'hit');
+    }
+    if (decoded === null) onMiss(module, `${module}@${kind}`, () => refresh(kind, module, codec));
+    else if (deps.policy !== undefined && deps.policy.decide(module).kind === 'mode') {
+      const d = deps.policy.decide(module);
+      // Modes that do not fetch while the client waits keep serving what they have.
+      if (d.kind === 'mode' && d.mode !== 'sync') {
+        if (d.mode === 'async') refresh(kind, module, codec).catch(() => undefined);
+        return served(kind, decoded, 'stale');
+      }
     }
     try {
       const { value, coalesced } = await refresh(kind, module, codec, signal);
@@ -185,6 +198,36 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     return new NotFoundError(`${what}: not in the cache and stoa is offline`);
   }
 
+  /** Refuses excluded modules, whatever the store holds. */
+  function checkExcluded(module: string): void {
+    if (deps.policy?.decide(module).kind === 'excluded') {
+      throw new ForbiddenError(`${module}: excluded by the proxy's download policy`);
+    }
+  }
+
+  /**
+   * What a miss does under the module's download mode: returns to fill now (`sync`), or throws —
+   * 404 for `none` and offline, 404 after starting the fill in the background for `async`, and a
+   * redirect for `redirect`.
+   */
+  function onMiss(module: string, what: string, background: () => Promise<unknown>): void {
+    if (deps.offline) throw offlineMiss(what);
+    const d = deps.policy?.decide(module) ?? { kind: 'mode', mode: 'sync' };
+    if (d.kind === 'excluded') throw new ForbiddenError(`${module}: excluded by the proxy's download policy`);
+    switch (d.mode) {
+      case 'sync':
+        return;
+      case 'none':
+        throw new NotFoundError(`${what}: not in the cache, and this proxy does not download ${module}`);
+      case 'redirect':
+        throw new RedirectError(d.redirectUrl);
+      case 'async':
+        // Failures are reported by the fill's telemetry; the next request tries again.
+        background().catch(() => undefined);
+        throw new NotFoundError(`${what}: not in the cache yet; fetching it now, try again shortly`);
+    }
+  }
+
   /** Builds and stores `version` (canonical) unless the store has it; returns its stored info. */
   async function fillVersion(module: string, version: string, signal: AbortSignal): Promise<RevInfo> {
     const stored = await readInfo(module, version, signal);
@@ -207,7 +250,6 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
 
   /** One fill per module@version across all callers, inside the fill limiter. */
   async function ensureVersion(module: string, version: string, signal?: AbortSignal): Promise<CacheResult> {
-    if (deps.offline) throw offlineMiss(`${module}@${version}`);
     const { coalesced } = await rememberNotFound(`version:${module}@${version}`, () =>
       coalescer.run(
         `version:${module}@${version}`,
@@ -216,6 +258,29 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
       ),
     );
     return coalesced ? 'coalesced' : 'miss';
+  }
+
+  /**
+   * Resolves a query (a canonical version may still resolve to +incompatible), then makes sure the
+   * canonical version it names is stored; returns the stored info.
+   */
+  async function resolveAndFill(
+    module: string,
+    query: string,
+    signal?: AbortSignal,
+  ): Promise<{ info: RevInfo; cache: CacheResult }> {
+    const { value: resolved, coalesced } = await rememberNotFound(`stat:${module}@${query}`, () =>
+      coalescer.run(
+        `stat:${module}@${query}`,
+        (fillSignal) => timedFill('stat', module, query, () => source.stat(module, query, fillSignal)),
+        signal,
+      ),
+    );
+    const hit = await readInfo(module, resolved.Version, signal);
+    if (hit) return { info: hit, cache: coalesced ? 'coalesced' : 'miss' };
+    const cache = await ensureVersion(module, resolved.Version, signal);
+    const info = await readInfo(module, resolved.Version, signal);
+    return { info: info ?? resolved, cache: coalesced ? 'coalesced' : cache };
   }
 
   function requireCanonical(module: string, version: string): void {
@@ -234,31 +299,22 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     },
 
     async info(module, query, signal) {
+      checkExcluded(module);
       if (isValid(query) && isCanonicalVersion(query)) {
         const hit = await readInfo(module, query, signal);
         if (hit) return served('info', hit, 'hit');
       }
-      if (deps.offline) throw offlineMiss(`${module}@${query}`);
-      // Resolve the query (a canonical version may still resolve to +incompatible), then make sure
-      // the canonical version it names is stored.
-      const { value: resolved, coalesced } = await rememberNotFound(`stat:${module}@${query}`, () =>
-        coalescer.run(
-          `stat:${module}@${query}`,
-          (fillSignal) => timedFill('stat', module, query, () => source.stat(module, query, fillSignal)),
-          signal,
-        ),
-      );
-      const hit = await readInfo(module, resolved.Version, signal);
-      if (hit) return served('info', hit, coalesced ? 'coalesced' : 'miss');
-      const cache = await ensureVersion(module, resolved.Version, signal);
-      const info = await readInfo(module, resolved.Version, signal);
-      return served('info', info ?? resolved, coalesced ? 'coalesced' : cache);
+      onMiss(module, `${module}@${query}`, () => resolveAndFill(module, query));
+      const { info, cache } = await resolveAndFill(module, query, signal);
+      return served('info', info, cache);
     },
 
     async mod(module, version, signal) {
+      checkExcluded(module);
       requireCanonical(module, version);
       const hit = await store.getMod(module, version, signal);
       if (hit) return served('mod', hit, 'hit');
+      onMiss(module, `${module}@${version}`, () => ensureVersion(module, version));
       const cache = await ensureVersion(module, version, signal);
       const mod = await store.getMod(module, version, signal);
       if (!mod) throw new NotFoundError(`${module}@${version}: not found`);
@@ -266,9 +322,11 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     },
 
     async zip(module, version, signal) {
+      checkExcluded(module);
       requireCanonical(module, version);
       const hit = await store.getZip(module, version, signal);
       if (hit) return served('zip', hit, 'hit');
+      onMiss(module, `${module}@${version}`, () => ensureVersion(module, version));
       const cache = await ensureVersion(module, version, signal);
       const zip = await store.getZip(module, version, signal);
       if (!zip) throw new NotFoundError(`${module}@${version}: not found`);

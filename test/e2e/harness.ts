@@ -2,7 +2,7 @@
  * End-to-end harness: a local git server that behaves like github.com (401 for missing repos), a
  * running stoa whose GitHub base URL points at it, and go sandboxes for both stoa and direct mode.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -27,6 +27,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * Tests never reach the internet: by default only github.com (the local git server) and example.org
+ * (mapped by the tests that use it) are fetched; every other host is `none` (served from the store only).
+ */
+const DEFAULT_POLICY = {
+  mode: 'none',
+  rules: [
+    { pattern: 'github.com', mode: 'sync' },
+    { pattern: 'example.org', mode: 'sync' },
+  ],
+};
+
 export interface HarnessOptions {
   /** Extra settings; a function gets the git server's URL (for host maps). */
   env?: Record<string, string> | ((gitUrl: string) => Record<string, string>);
@@ -46,7 +58,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       cb();
     },
   });
+  const policyDir = mkdtempSync(path.join(tmpdir(), 'stoa-e2e-policy-'));
+  const policyFile = path.join(policyDir, 'download.json');
+  writeFileSync(policyFile, JSON.stringify(DEFAULT_POLICY));
   const config = loadConfig({
+    STOA_DOWNLOAD_FILE: policyFile,
     STOA_HOST: '127.0.0.1',
     STOA_STORAGE_ROOT: storageRoot,
     STOA_GITHUB_URL: git.url,
@@ -84,6 +100,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await git.close();
       rmSync(gitRoot, { recursive: true, force: true });
       rmSync(sandbox, { recursive: true, force: true });
+      rmSync(policyDir, { recursive: true, force: true });
     },
   };
 }
