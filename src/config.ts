@@ -27,7 +27,7 @@ const port = z
   // Athens writes its port as ":3000"
   .regex(/^:?\d{1,5}$/, 'a port number such as 3000 (or :3000)')
   .transform((s) => Number(s.replace(/^:/, '')))
-  .refine((n) => n > 0 && n < 65536, 'a port between 1 and 65535');
+  .refine((n) => n >= 0 && n < 65536, 'a port between 0 and 65535 (0 picks a free port)');
 
 const boolean = z.stringbool();
 
@@ -85,7 +85,7 @@ export const SETTINGS = {
     env: ['STOA_PORT', 'ATHENS_PORT', 'PORT'],
     schema: port,
     default: '3000',
-    description: 'TCP port to listen on.',
+    description: 'TCP port to listen on (`0` picks a free one; the log line `stoa listening` shows it).',
   }),
   host: setting({
     env: ['STOA_HOST'],
