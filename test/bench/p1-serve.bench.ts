@@ -1,0 +1,108 @@
+/**
+ * P1 (issue 7): warm serving throughput of stoa versus nginx serving the same bytes. stoa runs as
+ * its own process with the disk store; a ~1 MiB module zip and its `.info` are filled once, then
+ * copied (as stoa served them) into nginx's root under the same URL paths. wrk (one thread, 5 s)
+ * drives each server in turn: `-c8` for the zip, `-c16` for the info, rounds alternating between
+ * the servers. With 2+ cores the server is pinned to CPU 0 and wrk to CPU 1 (same for both).
+ * Targets: zip ≥ 0.9× nginx's requests/s, info ≥ 0.6×. Skipped with a reason without nginx/wrk.
+ * Run: `npm run bench -- test/bench/p1-serve.bench.ts`.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { MiB, getDigest, median, ratio, startStoa, startUpstream, verdict } from './lib/bench-fixtures.js';
+import { missingTools, runWrk, startNginx, type WrkResult } from './lib/http-baseline.js';
+
+const ROUNDS = 3;
+const SECONDS = 5;
+const MODULE = 'github.com/acme/serve';
+const pinned = availableParallelism() >= 2;
+const SERVER_CPUS = pinned ? '0' : undefined;
+const WRK_CPUS = pinned ? '1' : undefined;
+
+interface Target {
+  name: 'zip' | 'info';
+  file: string;
+  connections: number;
+  goal: number;
+}
+
+const TARGETS: Target[] = [
+  { name: 'zip', file: `/${MODULE}/@v/v1.0.0.zip`, connections: 8, goal: 0.9 },
+  { name: 'info', file: `/${MODULE}/@v/v1.0.0.info`, connections: 16, goal: 0.6 },
+];
+
+function line(server: string, t: Target, r: WrkResult): string {
+  const mb = (r.bytesPerSec / MiB).toFixed(0);
+  return `  ${server.padEnd(5)} ${t.name.padEnd(4)} -c${String(t.connections).padEnd(2)}: ${r.requestsPerSec.toFixed(0).padStart(6)} req/s, ${mb.padStart(5)} MiB/s, avg latency ${r.latencyAvg}`;
+}
+
+async function main(): Promise<void> {
+  const missing = missingTools();
+  if (missing.length > 0) {
+    console.log(`P1 skipped: ${missing.join(' and ')} not installed (apt-get install -y nginx wrk)`);
+    return;
+  }
+  const work = mkdtempSync(path.join(tmpdir(), 'stoa-bench-p1-'));
+  chmodSync(work, 0o755); // nginx's worker runs as an unprivileged user
+  const upstream = await startUpstream();
+  upstream.publishModule('acme/serve', {
+    'serve.go': Buffer.from('package serve\n'),
+    // incompressible, so the zip is ~1 MiB on the wire
+    'testdata/blob.bin': randomBytes(MiB - 1024),
+  });
+  const stoa = await startStoa(upstream, { cpus: SERVER_CPUS });
+  const docroot = path.join(work, 'root');
+  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
+  try {
+    for (const t of TARGETS) {
+      const res = await fetch(`${stoa.url}${t.file}`);
+      if (res.status !== 200) throw new Error(`stoa answered ${res.status} for ${t.file}`);
+      const dest = path.join(docroot, t.file);
+      mkdirSync(path.dirname(dest), { recursive: true });
+      writeFileSync(dest, Buffer.from(await res.arrayBuffer())); // ~1 MiB fixture, written once
+    }
+    nginx = await startNginx(path.join(work, 'nginx'), docroot, SERVER_CPUS);
+    for (const t of TARGETS) {
+      const a = await getDigest(`${stoa.url}${t.file}`);
+      const b = await getDigest(`${nginx.url}${t.file}`);
+      if (a.sha256 !== b.sha256 || a.status !== 200 || b.status !== 200) {
+        throw new Error(`nginx does not serve the bytes stoa serves for ${t.file}`);
+      }
+      console.log(`P1 file ${t.name}: ${a.size} bytes, identical from both servers`);
+    }
+    console.log(
+      `P1 wrk -t1, ${SECONDS} s per run, ${ROUNDS} rounds alternating servers; ${pinned ? 'server on CPU 0, wrk on CPU 1' : 'not pinned (1 CPU)'}`,
+    );
+    const servers = { stoa: stoa.url, nginx: nginx.url };
+    // one short warm-up per server and target (JIT, page cache, connection setup)
+    for (const t of TARGETS)
+      for (const base of Object.values(servers)) await runWrk(`${base}${t.file}`, t.connections, 1, WRK_CPUS);
+    const results: Record<string, number[]> = {};
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const t of TARGETS) {
+        for (const [name, base] of Object.entries(servers)) {
+          const r = await runWrk(`${base}${t.file}`, t.connections, SECONDS, WRK_CPUS);
+          if (r.failures > 0) throw new Error(`${name} ${t.name}: ${r.failures} failed requests under wrk`);
+          (results[`${name}/${t.name}`] ??= []).push(r.requestsPerSec);
+          console.log(`${line(name, t, r)}  (round ${round})`);
+        }
+      }
+    }
+    for (const t of TARGETS) {
+      const s = median(results[`stoa/${t.name}`] ?? []);
+      const n = median(results[`nginx/${t.name}`] ?? []);
+      console.log(
+        `P1 ${t.name.padEnd(4)} median: stoa ${s.toFixed(0)} req/s, nginx ${n.toFixed(0)} req/s → ${ratio(s / n)} nginx (goal ≥ ${t.goal}×: ${verdict(s / n >= t.goal)})`,
+      );
+    }
+  } finally {
+    await nginx?.stop();
+    await stoa.stop();
+    await upstream.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
