@@ -191,15 +191,13 @@ describe('the rules catch broken manifests', { skip }, () => {
   it('flags unknown env names, unloadable settings, a short grace period and a missing data mount', () => {
     const objects = broken(({ spec, c }) => {
       c.env = [
-        { name: 'STOA_REDIS_URL', value: 'redis://stoa-redis:6379' },
+        { name: 'NODE_OPTIONS', value: '--max-old-space-size=768' },
         { name: 'STOA_SHUTDOWN_TIMEOUT', value: '5m' },
       ];
       c.volumeMounts = (c.volumeMounts ?? []).filter((m) => m.mountPath !== '/data');
       spec.enableServiceLinks = true;
     });
-    assert.ok(
-      envProblems(objects, known).some((p) => p.includes('env STOA_REDIS_URL is not a stoa setting')),
-    );
+    assert.ok(envProblems(objects, known).some((p) => p.includes('env NODE_OPTIONS is not a stoa setting')));
     const runtime = runtimeProblems(objects).join('\n');
     assert.match(runtime, /terminationGracePeriodSeconds 75s <= drain 305s/);
     assert.match(runtime, /data dir \/data is not a writable volume/);
