@@ -229,6 +229,40 @@ export const SETTINGS = {
     default: '10m',
     description: 'Deadline of one fill, detached from any request (a bare number means seconds).',
   }),
+  redisUrl: setting({
+    env: ['STOA_REDIS_URL', 'ATHENS_REDIS_ENDPOINT'],
+    schema: z
+      .string()
+      .trim()
+      .transform((s) => (/^rediss?:\/\//.test(s) ? s : `redis://${s}`))
+      .refine(
+        (u) => URL.canParse(u) && new URL(u).hostname !== '',
+        'redis://host:port, rediss://host:port or host:port',
+      ),
+    default: undefined,
+    description:
+      "Redis for coalescing fills across replicas: `redis://[:password@]host:port[/db]`, `rediss://…`, or Athens' `host:port`. Implies `STOA_SINGLE_FLIGHT_TYPE=redis`. Unset: each replica coalesces its own fills only. If Redis is unreachable, requests still succeed (in-process coalescing until it is back).",
+  }),
+  redisPassword: setting({
+    env: ['STOA_REDIS_PASSWORD', 'ATHENS_REDIS_PASSWORD'],
+    schema: z.string().min(1),
+    default: undefined,
+    description: 'Redis password, when it is not in the URL. Never logged.',
+  }),
+  singleFlightType: setting({
+    env: ['STOA_SINGLE_FLIGHT_TYPE', 'ATHENS_SINGLE_FLIGHT_TYPE'],
+    schema: z.enum(['memory', 'redis']),
+    default: undefined,
+    description:
+      "`redis` (implied by a Redis URL, which it requires) or `memory` (coalesce within each replica only, even with a Redis URL). Athens' other types (etcd, gcp, azureblob, redis-sentinel) are not supported.",
+  }),
+  lockTtl: setting({
+    env: ['STOA_LOCK_TTL'],
+    schema: duration.refine((ms) => ms >= 100, 'at least 100ms'),
+    default: '30s',
+    description:
+      'Lifetime of a fill lock in Redis. The holder renews it every third of this while its fill runs; a replica that dies mid-fill holds the others back for at most this long, then one of them fills.',
+  }),
   upstreamIdleTimeout: setting({
     env: ['STOA_UPSTREAM_TIMEOUT'],
     schema: duration,
@@ -392,6 +426,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     if ((out.s3AccessKeyId === undefined) !== (out.s3SecretAccessKey === undefined)) {
       problems.push('STOA_S3_ACCESS_KEY_ID and STOA_S3_SECRET_ACCESS_KEY go together');
     }
+    if (out.singleFlightType === 'redis' && out.redisUrl === undefined)
+      problems.push('STOA_SINGLE_FLIGHT_TYPE=redis needs STOA_REDIS_URL (or ATHENS_REDIS_ENDPOINT)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(out) as Config;

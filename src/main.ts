@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createCoalescer } from './fetch/coalescer.js';
+import { createRedisLocks, lockTimings } from './fetch/distributed-lock.js';
 import { createLimiter } from './fetch/limiter.js';
 import { createLogTelemetry } from './log-telemetry.js';
 import { createLogger, type Logger } from './logger.js';
@@ -75,6 +76,16 @@ export interface RunningServer {
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const coalescer = createCoalescer({ timeoutMs: config.fillTimeout });
   const limiter = createLimiter(config.fillConcurrency);
+  // Cross-replica coalescing when a Redis is configured (Athens: ATHENS_SINGLE_FLIGHT_TYPE=redis).
+  const locks =
+    config.redisUrl !== undefined && config.singleFlightType !== 'memory'
+      ? createRedisLocks({
+          url: config.redisUrl,
+          password: config.redisPassword,
+          logger,
+          ...lockTimings(config.lockTtl),
+        })
+      : undefined;
   const live = {
     fillsInFlight: () => coalescer.stats().inFlight,
     fillQueueDepth: () => limiter.pending,
@@ -124,6 +135,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     source,
     coalescer,
     limiter,
+    locks,
     offline: config.offline,
     telemetry,
     policy,
@@ -159,6 +171,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await stats.stop();
     await blobStore.close();
+    await locks?.close();
   }
 
   return {
@@ -177,6 +190,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       await closed;
       await stats.stop();
       await blobStore.close();
+      await locks?.close();
     },
   };
 }

@@ -177,3 +177,12 @@ function parseDone(raw: string): DoneMessage | null {
     return null;
   }
 }
+
+/** Renewal and polling periods that suit a lock TTL: renew every third, poll every quarter (≤ 1 s). */
+export function lockTimings(ttlMs: number): { ttlMs: number; renewMs: number; pollMs: number } {
+  return {
+    ttlMs,
+    renewMs: Math.max(30, Math.floor(ttlMs / 3)),
+    pollMs: Math.min(1000, Math.max(25, Math.floor(ttlMs / 4))),
+  };
+}

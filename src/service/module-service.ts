@@ -7,6 +7,7 @@
  */
 import { ForbiddenError, isStoaError, NotFoundError, RedirectError } from '../errors.js';
 import type { Coalescer } from '../fetch/coalescer.js';
+import type { DistributedLocks } from '../fetch/distributed-lock.js';
 import type { Limiter } from '../fetch/limiter.js';
 import { isCanonicalVersion, isValid } from '../module/semver.js';
 import { parseRevInfo, type RevInfo } from '../upstream/rev-info.js';
@@ -28,6 +29,8 @@ export interface ModuleServiceDeps {
   source: ModuleSource;
   coalescer: Coalescer;
   limiter: Limiter;
+  /** Cross-replica fill locks (Redis); without them fills are coalesced in this process only. */
+  locks?: DistributedLocks;
   /** Serve only what the store holds. */
   offline: boolean;
   /** Download modes and exclusions per module (default: sync for everything). */
@@ -248,16 +251,30 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     return parseRevInfo(decoder.decode(bytes));
   }
 
-  /** One fill per module@version across all callers, inside the fill limiter. */
+  /**
+   * One fill per module@version across all callers, inside the fill limiter. With `locks`, the
+   * in-process fill also takes the cross-replica lock (one Redis attempt however many local
+   * callers wait); when another replica filled it, the version is read from the shared store.
+   */
   async function ensureVersion(module: string, version: string, signal?: AbortSignal): Promise<CacheResult> {
-    const { coalesced } = await rememberNotFound(`version:${module}@${version}`, () =>
+    const key = `version:${module}@${version}`;
+    const { value: filledHere, coalesced } = await rememberNotFound(key, () =>
       coalescer.run(
-        `version:${module}@${version}`,
-        (fillSignal) => timedFill('version', module, version, () => fillVersion(module, version, fillSignal)),
+        key,
+        async (fillSignal) => {
+          const fill = () =>
+            timedFill('version', module, version, () => fillVersion(module, version, fillSignal));
+          if (!deps.locks) {
+            await fill();
+            return true;
+          }
+          const isDone = async () => (await store.getInfo(module, version, fillSignal)) !== null;
+          return (await deps.locks.runExclusive(key, fill, { isDone, signal: fillSignal })).ran;
+        },
         signal,
       ),
     );
-    return coalesced ? 'coalesced' : 'miss';
+    return coalesced || !filledHere ? 'coalesced' : 'miss';
   }
 
   /**
