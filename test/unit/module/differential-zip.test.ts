@@ -336,6 +336,54 @@ const SCENARIOS: Scenario[] = [
     downloads: [{ modPath: 'github.com/acme/crlfmod', version: 'v1.0.0', tag: 'v1.0.0', items: '§7.46' }],
   },
   {
+    // §6 example E through go: +incompatible is part of every entry name
+    repo: 'old',
+    files: { 'old.go': 'package old\n' },
+    tags: ['v2.0.0'],
+    downloads: [
+      {
+        modPath: 'github.com/acme/old',
+        version: 'v2.0.0+incompatible',
+        tag: 'v2.0.0',
+        items: '§7.48',
+        expect: { 'old.go': 'package old\n' },
+      },
+    ],
+  },
+  {
+    // A subdirectory module: its own go.mod picks the vendor rule; root attributes still apply.
+    repo: 'subvendor',
+    files: {
+      LICENSE: 'root\n',
+      '.gitattributes': '*.txt eol=crlf\n',
+      'go.mod': 'module github.com/acme/subvendor\n',
+      'm/go.mod': 'module github.com/acme/subvendor/m\n\ngo 1.13\n',
+      'm/vendor/modules.txt': '# x\n',
+      'm/vendor/x/y.go': 'package y\n',
+      'm/p/vendor/v.go': 'package vendor\n',
+      'm/notes.txt': 'a\nb\n',
+      'm/.gitattributes': 'notes.txt -text\n',
+      'm/doc.txt': 'c\nd\n',
+    },
+    tags: ['m/v1.0.0'],
+    downloads: [
+      {
+        modPath: 'github.com/acme/subvendor/m',
+        version: 'v1.0.0',
+        tag: 'm/v1.0.0',
+        items: '§7.53 §7.62 §7.71',
+        expect: {
+          'vendor/modules.txt': '# x\r\n',
+          'vendor/x/y.go': null,
+          'p/vendor/v.go': null,
+          'notes.txt': 'a\nb\n',
+          'doc.txt': 'c\r\nd\r\n',
+          LICENSE: 'root\n',
+        },
+      },
+    ],
+  },
+  {
     // §7.59 case collision
     repo: 'collide',
     files: { 'go.mod': GO_MOD('collide'), README: 'a\n', readme: 'b\n' },
