@@ -11,9 +11,6 @@ import { goQuote, pathMajorPrefix, splitPathVersion } from './check-path.js';
 import { autoQuote, goTrimSpace, goUnquote } from './go-strings.js';
 import { major } from './semver.js';
 
-/** go.mod and LICENSE size limit of the zip rules (MaxGoMod = MaxLICENSE = 16 MiB). */
-export const MAX_GO_MOD = 16 << 20;
-
 /**
  * Reads a file of the revision as `git cat-file blob` does: raw bytes of a regular file or the
  * link text of a symlink; null if the path is absent, a tree or a gitlink.
