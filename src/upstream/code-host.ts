@@ -30,7 +30,10 @@ export interface CodeHost {
   stat(rev: string, signal: AbortSignal): Promise<CodeRevInfo>;
   /** The default branch head. */
   latest(signal: AbortSignal): Promise<CodeRevInfo>;
-  /** Raw bytes of a regular file at a commit, or null when it is absent or not a regular file. */
+  /**
+   * Raw bytes of a file at a commit as `git cat-file blob rev:path` gives them (a symlink reads as
+   * its target text); null when absent, a directory or a submodule.
+   */
   readFile(commit: string, path: string, signal: AbortSignal): Promise<Uint8Array | null>;
   /** Whether `ancestor` is `commit` or one of its ancestors. */
   descendsFrom(commit: string, ancestor: string, signal: AbortSignal): Promise<boolean>;

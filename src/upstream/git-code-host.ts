@@ -133,7 +133,8 @@ export function createGitCodeHost(options: GitCodeHostOptions): CodeHost & {
       if (files.has(key)) return files.get(key) ?? null;
       const tree = await readTree(commit, signal);
       const entry = tree.find((e) => e.path === path);
-      if (!entry || (entry.mode !== 0o100644 && entry.mode !== 0o100755)) {
+      // `git cat-file blob rev:path` semantics, as cmd/go reads files: a symlink reads as its target text.
+      if (!entry || (entry.mode !== 0o100644 && entry.mode !== 0o100755 && entry.mode !== 0o120000)) {
         files.set(key, null);
         return null;
       }

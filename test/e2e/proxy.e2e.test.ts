@@ -81,6 +81,14 @@ describe('proxy end to end with the go command', () => {
       }).commit('init');
       r.tag('v1.0.0').tag('v3.0.0');
     }).head;
+    heads.symlinked = publish(h, 'acme/symlinked', (r) => {
+      r.write({
+        'real.mod': 'module github.com/acme/symlinked\n',
+        'go.mod': { symlink: 'real.mod' },
+        's.go': 'package symlinked\n',
+      }).commit('init');
+      r.tag('v1.0.0');
+    }).head;
     heads.upper = publish(h, 'AcmeCorp/Widget', (r) => {
       r.write({ 'go.mod': 'module github.com/AcmeCorp/Widget\n', 'w.go': 'package widget\n' }).commit('init');
       r.tag('v1.0.0-RC1');
@@ -123,6 +131,18 @@ describe('proxy end to end with the go command', () => {
       assert.equal(readFileSync(a.GoMod ?? '', 'utf8'), readFileSync(b.GoMod ?? '', 'utf8'));
     });
   }
+
+  it('a symlinked root go.mod is read as its link text, as git cat-file does: both refuse the version', async () => {
+    const [a, b] = await Promise.all([
+      h.viaStoa().download('github.com/acme/symlinked@v1.0.0'),
+      h.direct().download('github.com/acme/symlinked@v1.0.0'),
+    ]);
+    assert.ok(b.Error, 'direct mode refuses it');
+    assert.ok(a.Error, 'stoa refuses it');
+    const res = await fetch(`${h.stoa.url}/github.com/acme/symlinked/@v/v1.0.0.info`);
+    assert.equal(res.status, 404);
+    assert.match(await res.text(), /missing module path/);
+  });
 
   it('a 12-hex commit query resolves to the same pseudo-version as direct mode', async () => {
     const q = (heads.hello ?? '').slice(0, 12);
