@@ -111,7 +111,9 @@ export function createRedisLocks(options: RedisLocksOptions): DistributedLocks {
   }
 
   return {
-    async runExclusive(key, work, { isDone, signal }) {
+    async runExclusive(key, work, { isDone: storeSaysDone, signal }) {
+      // A store that fails to answer is "not done yet": the fill's own reads report the failure.
+      const isDone = (): Promise<boolean> => storeSaysDone().catch(() => false);
       const lockKey = `${prefix}lock:${key}`;
       const token = `${owner}/${randomUUID()}`;
       if (!(await conn.usable())) return { ran: true, value: await work() };

@@ -228,6 +228,16 @@ describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 6
     assert.deepEqual(again, { ran: true, value: 'retried' });
   });
 
+  it('a store that fails to answer counts as "not done": the fill runs and the lock is released', async () => {
+    const l = locks();
+    const key = `version:${randomUUID()}`;
+    const r = await l.runExclusive(key, () => Promise.resolve('filled'), {
+      isDone: () => Promise.reject(new Error('store unreachable')),
+    });
+    assert.deepEqual(r, { ran: true, value: 'filled' });
+    assert.equal(redis.cli('exists', `stoa:lock:${key}`), '0', 'the lock is released');
+  });
+
   it('a waiter stops waiting when its signal aborts', async () => {
     const key = `version:${randomUUID()}`;
     redis.cli('set', `stoa:lock:${key}`, 'other/1/x', 'PX', '10000');
