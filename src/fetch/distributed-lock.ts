@@ -11,6 +11,8 @@
  *   caller reads the store); a published failure is rethrown as the same kind of error (nothing is
  *   cached: the next call tries again). A holder that dies stops renewing, its lock expires after
  *   the TTL, and a waiter takes it and runs the fill itself.
+ * - a failing `isDone()` is asked again at the next poll (a holder lets the lock go meanwhile);
+ *   after a few failures in a row with the lock in hand, `work` runs and reports the failure itself.
  * - when Redis is unreachable (or fails mid-way), `work` simply runs: in-process coalescing only.
  */
 import { randomUUID } from 'node:crypto';
@@ -52,6 +54,9 @@ export interface RedisLocksOptions extends RedisConnectionOptions {
 
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/** Store reads that may fail in a row, lock in hand, before the fill runs regardless. */
+const MAX_STORE_FAILURES = 3;
 
 interface DoneMessage {
   ok: boolean;
@@ -112,8 +117,9 @@ export function createRedisLocks(options: RedisLocksOptions): DistributedLocks {
 
   return {
     async runExclusive(key, work, { isDone: storeSaysDone, signal }) {
-      // A store that fails to answer is "not done yet": the fill's own reads report the failure.
-      const isDone = (): Promise<boolean> => storeSaysDone().catch(() => false);
+      // A store that fails to answer says neither: wait and ask again, a few times at most.
+      const isDone = (): Promise<boolean | 'unknown'> => storeSaysDone().catch(() => 'unknown' as const);
+      let storeFailures = 0;
       const lockKey = `${prefix}lock:${key}`;
       const token = `${owner}/${randomUUID()}`;
       if (!(await conn.usable())) return { ran: true, value: await work() };
@@ -133,17 +139,20 @@ export function createRedisLocks(options: RedisLocksOptions): DistributedLocks {
           const got = await tryAcquire(lockKey, token);
           if (got === 'unavailable') return { ran: true, value: await work() };
           if (got === 'acquired') {
-            if (await isDone()) {
-              await redis.eval(RELEASE, 1, lockKey, token).catch(conn.failed);
-              return { ran: false };
+            const done = await isDone();
+            // After repeated store failures the fill runs anyway: its own reads report the failure.
+            if (done === false || (done === 'unknown' && ++storeFailures > MAX_STORE_FAILURES)) {
+              return { ran: true, value: await hold(key, lockKey, token, work) };
             }
-            return { ran: true, value: await hold(key, lockKey, token, work) };
+            await redis.eval(RELEASE, 1, lockKey, token).catch(conn.failed);
+            if (done === true) return { ran: false };
+          } else if ((await isDone()) === true) {
+            return { ran: false };
           }
-          if (await isDone()) return { ran: false };
           const w = await nextWake();
           if (w.kind === 'message') {
             if (!w.message.ok) throw fillErrorFromWire(w.message.error);
-            if (await isDone()) return { ran: false };
+            if ((await isDone()) === true) return { ran: false };
           }
         }
       } finally {

@@ -228,7 +228,27 @@ describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 6
     assert.deepEqual(again, { ran: true, value: 'retried' });
   });
 
-  it('a store that fails to answer counts as "not done": the fill runs and the lock is released', async () => {
+  it('a store read that fails is asked again, not taken as "not done" (no duplicate fill)', async () => {
+    const l = locks();
+    const key = `version:${randomUUID()}`;
+    let reads = 0;
+    let ran = false;
+    const r = await l.runExclusive(
+      key,
+      () => {
+        ran = true;
+        return Promise.resolve();
+      },
+      {
+        isDone: () => (++reads === 1 ? Promise.reject(new Error('store hiccup')) : Promise.resolve(true)),
+      },
+    );
+    assert.deepEqual(r, { ran: false });
+    assert.equal(ran, false);
+    assert.equal(redis.cli('exists', `stoa:lock:${key}`), '0', 'the lock is released');
+  });
+
+  it('a store that keeps failing: the fill runs after a few attempts, and the lock is released', async () => {
     const l = locks();
     const key = `version:${randomUUID()}`;
     const r = await l.runExclusive(key, () => Promise.resolve('filled'), {
