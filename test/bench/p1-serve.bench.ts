@@ -3,7 +3,8 @@
  * its own process with the disk store; a ~1 MiB module zip and its `.info` are filled once, then
  * copied (as stoa served them) into nginx's root under the same URL paths. wrk (one thread, 5 s)
  * drives each server in turn: `-c8` for the zip, `-c16` for the info, rounds alternating between
- * the servers. With 2+ cores the server is pinned to CPU 0 and wrk to CPU 1 (same for both).
+ * the servers. Two more servers show what stoa's HTTP stack alone reaches (lib/bare-hono.ts): a
+ * bare hono app serving the same files with `serveStatic`, and one serving them from memory. With 2+ cores the server is pinned to CPU 0 and wrk to CPU 1 (same for both).
  * Targets: zip ≥ 0.9× nginx's requests/s, info ≥ 0.6×. Skipped with a reason without nginx/wrk.
  * Run: `npm run bench -- test/bench/p1-serve.bench.ts`.
  */
@@ -12,7 +13,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { MiB, getDigest, median, ratio, startStoa, startUpstream, verdict } from './lib/bench-fixtures.js';
-import { missingTools, runWrk, startNginx, type WrkResult } from './lib/http-baseline.js';
+import { startBareHono, type BareServer } from './lib/bare-hono.js';
+import { missingTools, runWrk, startNginx, type Nginx, type WrkResult } from './lib/http-baseline.js';
 
 const ROUNDS = 3;
 const SECONDS = 5;
@@ -35,7 +37,7 @@ const TARGETS: Target[] = [
 
 function line(server: string, t: Target, r: WrkResult): string {
   const mb = (r.bytesPerSec / MiB).toFixed(0);
-  return `  ${server.padEnd(5)} ${t.name.padEnd(4)} -c${String(t.connections).padEnd(2)}: ${r.requestsPerSec.toFixed(0).padStart(6)} req/s, ${mb.padStart(5)} MiB/s, avg latency ${r.latencyAvg}`;
+  return `  ${server.padEnd(9)} ${t.name.padEnd(4)} -c${String(t.connections).padEnd(2)}: ${r.requestsPerSec.toFixed(0).padStart(6)} req/s, ${mb.padStart(5)} MiB/s, avg latency ${r.latencyAvg}`;
 }
 
 async function main(): Promise<void> {
@@ -54,7 +56,8 @@ async function main(): Promise<void> {
   });
   const stoa = await startStoa(upstream, { cpus: SERVER_CPUS });
   const docroot = path.join(work, 'root');
-  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
+  let nginx: Nginx | undefined;
+  const bare: BareServer[] = [];
   try {
     for (const t of TARGETS) {
       const res = await fetch(`${stoa.url}${t.file}`);
@@ -64,18 +67,24 @@ async function main(): Promise<void> {
       writeFileSync(dest, Buffer.from(await res.arrayBuffer())); // ~1 MiB fixture, written once
     }
     nginx = await startNginx(path.join(work, 'nginx'), docroot, SERVER_CPUS);
+    const honoDisk = await startBareHono(docroot, 'static', SERVER_CPUS);
+    bare.push(honoDisk);
+    const honoMem = await startBareHono(docroot, 'memory', SERVER_CPUS);
+    bare.push(honoMem);
+    const servers = { stoa: stoa.url, nginx: nginx.url, 'hono-disk': honoDisk.url, 'hono-mem': honoMem.url };
     for (const t of TARGETS) {
       const a = await getDigest(`${stoa.url}${t.file}`);
-      const b = await getDigest(`${nginx.url}${t.file}`);
-      if (a.sha256 !== b.sha256 || a.status !== 200 || b.status !== 200) {
-        throw new Error(`nginx does not serve the bytes stoa serves for ${t.file}`);
+      for (const [name, base] of Object.entries(servers)) {
+        const b = await getDigest(`${base}${t.file}`);
+        if (a.sha256 !== b.sha256 || b.status !== 200) {
+          throw new Error(`${name} does not serve the bytes stoa serves for ${t.file}`);
+        }
       }
-      console.log(`P1 file ${t.name}: ${a.size} bytes, identical from both servers`);
+      console.log(`P1 file ${t.name}: ${a.size} bytes, identical from all servers`);
     }
     console.log(
       `P1 wrk -t1, ${SECONDS} s per run, ${ROUNDS} rounds alternating servers; ${pinned ? 'server on CPU 0, wrk on CPU 1' : 'not pinned (1 CPU)'}`,
     );
-    const servers = { stoa: stoa.url, nginx: nginx.url };
     // one short warm-up per server and target (JIT, page cache, connection setup)
     for (const t of TARGETS)
       for (const base of Object.values(servers)) await runWrk(`${base}${t.file}`, t.connections, 1, WRK_CPUS);
@@ -93,12 +102,18 @@ async function main(): Promise<void> {
     for (const t of TARGETS) {
       const s = median(results[`stoa/${t.name}`] ?? []);
       const n = median(results[`nginx/${t.name}`] ?? []);
+      const hd = median(results[`hono-disk/${t.name}`] ?? []);
+      const hm = median(results[`hono-mem/${t.name}`] ?? []);
       console.log(
-        `P1 ${t.name.padEnd(4)} median: stoa ${s.toFixed(0)} req/s, nginx ${n.toFixed(0)} req/s → ${ratio(s / n)} nginx (goal ≥ ${t.goal}×: ${verdict(s / n >= t.goal)})`,
+        `P1 ${t.name.padEnd(4)} median: stoa ${s.toFixed(0)} req/s, nginx ${n.toFixed(0)} req/s → stoa ${ratio(s / n)} nginx (goal ≥ ${t.goal}×: ${verdict(s / n >= t.goal)})`,
+      );
+      console.log(
+        `P1 ${t.name.padEnd(4)} references: hono serveStatic ${hd.toFixed(0)} req/s = ${ratio(hd / n)} nginx; hono from memory ${hm.toFixed(0)} req/s = ${ratio(hm / n)} nginx`,
       );
     }
   } finally {
     await nginx?.stop();
+    for (const b of bare) await b.stop();
     await stoa.stop();
     await upstream.close();
     rmSync(work, { recursive: true, force: true });

@@ -115,7 +115,7 @@ export async function startUpstream(): Promise<Upstream> {
 /** A stoa child process with a fresh disk store and temp dir under one work directory. */
 export async function startStoa(
   upstream: Upstream,
-  options: { cpus?: string; env?: Record<string, string> } = {},
+  options: { cpus?: string; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): Promise<StoaProcess & { dir: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'stoa-bench-stoa-'));
   mkdirSync(path.join(dir, 'tmp'));

@@ -30,6 +30,8 @@ export interface StoaProcessOptions {
   env?: Record<string, string>;
   /** `taskset -c` CPU list to pin stoa to, e.g. `0`. */
   cpus?: string;
+  /** Extra node options, e.g. `--cpu-prof` to profile a run. */
+  nodeArgs?: string[];
 }
 
 export function freePort(): Promise<number> {
@@ -68,7 +70,13 @@ async function waitHealthy(url: string, child: ChildProcess, out: () => string):
 
 export async function startStoaProcess(options: StoaProcessOptions): Promise<StoaProcess> {
   const port = await freePort();
-  const node = [process.execPath, '--import', 'tsx', path.join(REPO_ROOT, 'src/main.ts')];
+  const node = [
+    process.execPath,
+    ...(options.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    path.join(REPO_ROOT, 'src/main.ts'),
+  ];
   const [cmd = '', ...args] = options.cpus === undefined ? node : ['taskset', '-c', options.cpus, ...node];
   const child = spawn(cmd, args, {
     cwd: REPO_ROOT,
