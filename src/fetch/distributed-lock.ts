@@ -84,7 +84,8 @@ export function createRedisLocks(options: RedisLocksOptions): DistributedLocks {
     }
   }
 
-  async function hold<T>(key: string, lockKey: string, token: string, work: () => Promise<T>): Promise<T> {
+  /** Renews the lock every renewMs from the moment it is taken; returns the stop function. */
+  function keepRenewed(key: string, lockKey: string, token: string): () => void {
     let lost = false;
     const timer = setInterval(() => {
       redis.eval(RENEW, 1, lockKey, token, String(options.ttlMs)).then(
@@ -98,11 +99,27 @@ export function createRedisLocks(options: RedisLocksOptions): DistributedLocks {
       );
     }, options.renewMs);
     timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /** Releases the lock if this token still holds it. */
+  async function release(lockKey: string, token: string): Promise<void> {
+    await redis.eval(RELEASE, 1, lockKey, token).catch(conn.failed);
+  }
+
+  /** Runs `work` with the lock in hand, then publishes its outcome and releases the lock. */
+  async function hold<T>(
+    key: string,
+    lockKey: string,
+    token: string,
+    work: () => Promise<T>,
+    stopRenewing: () => void,
+  ): Promise<T> {
     const finish = async (message: DoneMessage): Promise<void> => {
-      clearInterval(timer);
+      stopRenewing();
       // Publish, then release: a waiter woken by the message finds the artifact in the store.
       await redis.publish(`${prefix}done:${key}`, JSON.stringify(message)).catch(conn.failed);
-      await redis.eval(RELEASE, 1, lockKey, token).catch(conn.failed);
+      await release(lockKey, token);
     };
     let value: T;
     try {
@@ -139,12 +156,15 @@ export function createRedisLocks(options: RedisLocksOptions): DistributedLocks {
           const got = await tryAcquire(lockKey, token);
           if (got === 'unavailable') return { ran: true, value: await work() };
           if (got === 'acquired') {
+            // Renewed from the moment it is taken: the store check below may be slow too.
+            const stopRenewing = keepRenewed(key, lockKey, token);
             const done = await isDone();
             // After repeated store failures the fill runs anyway: its own reads report the failure.
             if (done === false || (done === 'unknown' && ++storeFailures > MAX_STORE_FAILURES)) {
-              return { ran: true, value: await hold(key, lockKey, token, work) };
+              return { ran: true, value: await hold(key, lockKey, token, work, stopRenewing) };
             }
-            await redis.eval(RELEASE, 1, lockKey, token).catch(conn.failed);
+            stopRenewing();
+            await release(lockKey, token);
             if (done === true) return { ran: false };
           } else if ((await isDone()) === true) {
             return { ran: false };

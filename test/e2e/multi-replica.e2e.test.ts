@@ -25,7 +25,9 @@ import { RepoBuilder } from '../fixtures/repo.js';
 import { startS3rver, type S3rverServer } from '../fixtures/s3rver.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const LOCK_TTL = '2s';
+// Short, so the takeover test is quick; long enough that a loaded machine's event-loop lag does not
+// outlast a renewal period (a third of it).
+const LOCK_TTL = '4s';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -227,7 +229,17 @@ describe('three replicas on one bucket and one Redis', { skip: redisSkipReason()
       `every answer is 200; got ${failed.map((a) => `${a.status} ${a.bytes.toString().slice(0, 200)}`).join(', ')}\n${replicas.map((r) => r.output()).join('\n')}`,
     );
     assert.equal(new Set(answers.map((a) => a.sha256)).size, 1, 'all 200 bodies are byte-identical');
-    assert.equal(hot.fetch, oneFill.fetch, 'upstream pack fetches equal those of one fill');
+    const notable = (r: Replica): string =>
+      `${r.name}:\n${r
+        .output()
+        .split('\n')
+        .filter((l) => /"msg":"fill"|"level":"(warn|error)"/.test(l))
+        .join('\n')}`;
+    assert.equal(
+      hot.fetch,
+      oneFill.fetch,
+      `upstream pack fetches equal those of one fill\n${replicas.map(notable).join('\n')}`,
+    );
     assert.deepEqual(hot, oneFill, 'every upstream request of one fill, once');
     const fills = replicas.map((r) => fillsLogged(r, 'github.com/acme/hot').length);
     assert.deepEqual(
