@@ -61,11 +61,14 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
       'redis unreachable: fills are coalesced within this replica only until it is back',
     );
   }
-  for (const c of [client, sub]) c.on('error', failed);
-  client.on('ready', () => {
-    if (down && !closed) log?.info({}, 'redis reachable again: fills are coalesced across replicas');
-    down = false;
-  });
+  for (const c of [client, sub]) {
+    c.on('error', failed);
+    c.on('ready', () => {
+      if (client.status !== 'ready' || sub.status !== 'ready') return;
+      if (down && !closed) log?.info({}, 'redis reachable again: fills are coalesced across replicas');
+      down = false;
+    });
+  }
 
   /** Settles on the first connection attempt's outcome (ready, error, or timeout). */
   const firstAttempt = (c: Redis): Promise<void> =>
