@@ -6,7 +6,8 @@
  *   same complete zip (its h1 recomputed from the bytes equals the one recorded in the store);
  * - the lock holder killed with SIGKILL mid-fill (its pack fetch held at the git server) is
  *   replaced after the lock TTL by another replica, which completes the fill; no client gets a
- *   partial zip.
+ *   partial zip;
+ * - with Redis gone, requests still succeed: each replica fills at most once on its own.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -171,7 +172,7 @@ describe('three replicas on one bucket and one Redis', { skip: redisSkipReason()
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'stoa-multi-'));
     const gitRoot = path.join(dir, 'git');
-    for (const name of ['acme/probe', 'acme/hot', 'acme/crash']) publishModule(gitRoot, name);
+    for (const name of ['acme/probe', 'acme/hot', 'acme/crash', 'acme/calm']) publishModule(gitRoot, name);
     git = await startGitServer({
       root: gitRoot,
       missingAs401: true,
@@ -304,5 +305,26 @@ describe('three replicas on one bucket and one Redis', { skip: redisSkipReason()
     );
     const afterKill = countBy(git.requests.slice(killedAt), 'crash');
     assert.equal(afterKill.fetch, oneFill.fetch, 'the takeover cost the pack fetches of one fill');
+  });
+
+  it('with Redis down, requests still succeed (each replica coalesces its own fills)', async (t) => {
+    await redis.shutdown();
+    const live = replicas.filter((r) => r.proc.exitCode === null && r.proc.signalCode === null);
+    git.resetCounts();
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        get(live[i % live.length] as Replica, '/github.com/acme/calm/@v/v1.0.0.zip'),
+      ),
+    );
+    const calm = countBy(git.requests, 'calm');
+    t.diagnostic(`${live.length} replicas without Redis: ${JSON.stringify(calm)}`);
+    assert.ok(
+      answers.every((a) => a.status === 200),
+      answers.map((a) => `${a.status} ${a.bytes.toString().slice(0, 200)}`).join(', '),
+    );
+    assert.equal(new Set(answers.map((a) => a.sha256)).size, 1, 'identical bytes');
+    assert.ok((calm.fetch ?? 0) <= live.length * (oneFill.fetch ?? 0), 'at most one fill per replica');
+    await assertCompleteZip('github.com/acme/calm', (answers[0] as Answer).bytes);
+    for (const r of live) assert.match(r.output(), /redis unreachable/, `${r.name} logged the outage`);
   });
 });
