@@ -414,7 +414,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     } else {
       const why = parsed.error.issues.map((i) => i.message).join('; ');
       // Values of secrets are never echoed.
-      const shown = /TOKEN|SECRET|PASSWORD|KEY/i.test(s.env[0]) ? '(hidden)' : JSON.stringify(raw);
+      // Values of secrets, and credentials inside URLs, are never echoed.
+      const shown = /TOKEN|SECRET|PASSWORD|KEY/i.test(s.env[0])
+        ? '(hidden)'
+        : JSON.stringify(raw.replace(/(\/\/)[^\s/@]*@/g, '$1[redacted]@'));
       problems.push(`${name ?? s.env[0]}=${shown}: ${why}`);
     }
   }

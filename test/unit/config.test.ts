@@ -66,6 +66,18 @@ describe('config', () => {
     );
   });
 
+  it('never echoes credentials embedded in a URL setting', () => {
+    assert.throws(
+      () => loadConfig({ STOA_GITHUB_URL: 'ftp://user:hunter2secret@example.com' }),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /STOA_GITHUB_URL/);
+        assert.doesNotMatch(err.message, /hunter2secret/);
+        return true;
+      },
+    );
+  });
+
   it('requires a bucket for s3 and gcs, and S3 keys in pairs', () => {
     assert.throws(() => loadConfig({ STOA_STORAGE_TYPE: 's3' }), /STOA_S3_BUCKET is required/);
     assert.throws(() => loadConfig({ STOA_STORAGE_TYPE: 'gcp' }), /STOA_GCS_BUCKET is required/);
