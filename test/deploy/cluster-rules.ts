@@ -99,6 +99,23 @@ export function serviceMonitorProblems(objects: readonly K8sObject[]): string[] 
   return problems;
 }
 
+/** Cross-replica coalescing: the Redis URL names a Service of the overlay, on a port it exposes. */
+function redisProblems(objects: readonly K8sObject[], redisUrl: string | undefined): string[] {
+  if (redisUrl === undefined) return ['ha: no STOA_REDIS_URL (cross-replica coalescing)'];
+  const url = new URL(redisUrl);
+  const [name, namespace] = url.hostname.split('.');
+  const svc = findObject(objects, 'Service', name ?? '') as unknown as IService | undefined;
+  if (svc === undefined) return [`ha: STOA_REDIS_URL host ${url.hostname} is not a Service of the overlay`];
+  if (namespace !== undefined && namespace !== svc.metadata?.namespace) {
+    return [`ha: STOA_REDIS_URL host ${url.hostname} is in another namespace`];
+  }
+  const port = Number(url.port === '' ? 6379 : url.port);
+  if (!(svc.spec?.ports ?? []).some((p) => p.port === port)) {
+    return [`ha: Service ${name ?? ''} has no port ${port}`];
+  }
+  return [];
+}
+
 /** What each overlay is for. */
 export function overlayProblems(name: OverlayName, objects: readonly K8sObject[]): string[] {
   const pods = stoaPods(objects);
@@ -139,6 +156,7 @@ export function overlayProblems(name: OverlayName, objects: readonly K8sObject[]
       );
       if (hpa === undefined) problems.push('ha: no HorizontalPodAutoscaler for the Deployment');
       else if ((hpa.spec?.minReplicas ?? 1) < 2) problems.push('ha: HPA minReplicas < 2');
+      problems.push(...redisProblems(objects, config.redisUrl));
       break;
     }
     case 'daemonset': {

@@ -16,6 +16,7 @@ import { dockerfileProblems, installedPackages } from './dockerfile-rules.js';
 import { dockerignoreMatcher, execForm, instructions, parseDockerfile } from './dockerfile.js';
 import { kubectlAvailable, OVERLAYS, renderOverlay, REPO_ROOT } from './k8s.js';
 import { containerEnv, stoaConfig, stoaPods } from './pod-rules.js';
+import { redisSkipReason, startRedis } from '../fixtures/redis.js';
 import { startS3rver } from '../fixtures/s3rver.js';
 import { exitCode, freePort, start, stop, waitFor200, type Started } from './process.js';
 import { hostPath, replayStages, type StageResult } from './replay.js';
@@ -87,7 +88,8 @@ describe('the image, replayed without Docker', () => {
   let results: StageResult[] = [];
   let runtime: StageResult | undefined;
   let app = '';
-  let running: Started | undefined;
+  /** Every process started, so that a failed test cannot leave one running. */
+  const started = new Set<Started>();
 
   before(async () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'stoa-image-'));
@@ -115,7 +117,7 @@ describe('the image, replayed without Docker', () => {
   });
 
   after(async () => {
-    if (running !== undefined) await stop(running, 'SIGKILL');
+    for (const p of started) await stop(p, 'SIGKILL');
     if (scratch !== '') await rm(scratch, { recursive: true, force: true });
   });
 
@@ -142,13 +144,12 @@ describe('the image, replayed without Docker', () => {
       STOA_HOST: '127.0.0.1',
       STOA_LOG_LEVEL: 'warn',
     });
-    running = stoa;
+    started.add(stoa);
     return { url: `http://127.0.0.1:${port}`, stoa };
   }
 
   async function stopImage(stoa: Started): Promise<void> {
     const { code, signal } = await stop(stoa, 'SIGTERM');
-    running = undefined;
     assert.equal(signal, null, `killed by ${signal ?? ''} (no drain within 30 s):\n${stoa.output()}`);
     assert.equal(code, 0, stoa.output());
   }
@@ -217,7 +218,12 @@ describe('the image, replayed without Docker', () => {
         stoaConfig(objects, pod.c).storageType === 's3'
           ? await startS3rver({ bucket: env.STOA_S3_BUCKET })
           : undefined;
+      // The overlay's Redis Service is a local redis-server (a replica runs without one, too).
+      const redis =
+        env.STOA_REDIS_URL !== undefined && redisSkipReason() === false ? await startRedis() : undefined;
       try {
+        if (redis !== undefined) env.STOA_REDIS_URL = redis.url;
+        else delete env.STOA_REDIS_URL;
         if (s3 !== undefined) {
           Object.assign(env, {
             STOA_S3_ENDPOINT: s3.endpoint,
@@ -231,8 +237,22 @@ describe('the image, replayed without Docker', () => {
         const paths = probes.map((p) => p?.httpGet?.path).filter((p): p is string => p !== undefined);
         assert.ok(paths.length >= 2, `probe paths: ${paths.join(', ')}`);
         for (const p of paths) await waitFor200(`${url}${p}`, stoa);
+        if (redis !== undefined) {
+          // The replica connected to the Redis of STOA_REDIS_URL (CLIENT LIST also shows redis-cli).
+          const clients = async (): Promise<number> => {
+            for (let i = 0; i < 50; i++) {
+              const n = redis.cli('client', 'list').split('\n').length;
+              if (n >= 2) return n;
+              await new Promise((r) => setTimeout(r, 100));
+            }
+            return 1;
+          };
+          assert.ok((await clients()) >= 2, 'stoa did not connect to Redis');
+        }
         await stopImage(stoa);
       } finally {
+        for (const p of started) await stop(p, 'SIGKILL');
+        await redis?.stop();
         await s3?.close();
       }
     });

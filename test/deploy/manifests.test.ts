@@ -221,6 +221,17 @@ describe('the rules catch broken manifests', { skip }, () => {
     ]);
   });
 
+  it('flags an ha overlay whose Redis URL names no Service of the overlay', () => {
+    const ha = renderOverlay('ha');
+    assert.deepEqual(overlayProblems('ha', ha), []);
+    const config = ha.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('stoa-config'));
+    assert.ok(config && typeof config.data === 'object' && config.data !== null);
+    Object.assign(config.data, { STOA_REDIS_URL: 'redis://redis-elsewhere:6379' });
+    assert.deepEqual(overlayProblems('ha', ha), [
+      'ha: STOA_REDIS_URL host redis-elsewhere is not a Service of the overlay',
+    ]);
+  });
+
   it('reads the store settings that the ha overlay ships', () => {
     const ha = renderOverlay('ha');
     const pod = stoaPods(ha)[0];
