@@ -4,6 +4,7 @@
  * graceful drain. The only module that knows concrete backends.
  */
 import { serve, type ServerType } from '@hono/node-server';
+import cliProgress from 'cli-progress';
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
@@ -199,10 +200,34 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'copy') {
     // `stoa copy SRC DST`: copy a module cache between stores or layouts (see README).
     const { runCopyCache } = await import('./cli/copy-cache.js');
-    return runCopyCache(argv.slice(1), {
-      stdout: (line) => process.stdout.write(`${line}\n`),
-      stderr: (line) => process.stderr.write(`${line}\n`),
-    });
+    // On a terminal, a progress bar; in logs, the per-version lines are the progress.
+    const bar = process.stderr.isTTY
+      ? new cliProgress.SingleBar(
+          {
+            stream: process.stderr,
+            format: 'stoa copy [{bar}] {value}/{total} versions{more}',
+            hideCursor: true,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
+    bar?.start(0, 0, { more: '' });
+    const summary: string[] = [];
+    try {
+      return await runCopyCache(argv.slice(1), {
+        stdout: (line) => (bar ? summary.push(line) : process.stdout.write(`${line}\n`)),
+        stderr: (line) => process.stderr.write(`${bar ? '\n' : ''}${line}\n`),
+        onProgress: (p) => {
+          bar?.setTotal(p.found);
+          bar?.update(p.done, { more: p.listing ? ' (still listing)' : '' });
+        },
+      });
+    } finally {
+      bar?.stop();
+      // With a bar, only the closing summary is printed (the bar showed the rest).
+      const last = summary.at(-1);
+      if (last !== undefined) process.stdout.write(`${last}\n`);
+    }
   }
   let config: Config;
   try {

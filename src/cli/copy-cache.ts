@@ -36,6 +36,15 @@ export interface CopyCacheIo {
   /** Where zips are spooled (default: the OS temp dir). */
   tmpDir?: string;
   signal?: AbortSignal;
+  /** Called when a version is found and when one is finished (drives the progress bar). */
+  onProgress?: (p: CopyProgress) => void;
+}
+
+export interface CopyProgress {
+  /** Versions found in the source so far (the total is known once listing ends). */
+  found: number;
+  done: number;
+  listing: boolean;
 }
 
 export const COPY_USAGE = `usage: stoa copy --from <store> --to <store> [options]
@@ -228,8 +237,14 @@ export async function runCopyCache(argv: readonly string[], io: CopyCacheIo): Pr
   const limit = pLimit(concurrency);
   const hashZip = io.hashZipFile ?? hashZipFile;
   const tasks: Promise<void>[] = [];
+  let found = 0;
+  let done = 0;
+  let listing = true;
+  const progress = (): void => io.onProgress?.({ found, done, listing });
   try {
     for await (const { module, version } of sourceVersions(source, modules, io.signal)) {
+      found++;
+      progress();
       tasks.push(
         limit(async () => {
           const id = `${module}@${version}`;
@@ -240,6 +255,9 @@ export async function runCopyCache(argv: readonly string[], io: CopyCacheIo): Pr
           } catch (err) {
             counts.failed++;
             io.stderr(`failed ${id}: ${err instanceof Error ? err.message : String(err)}`);
+          } finally {
+            done++;
+            progress();
           }
         }),
       );
@@ -248,6 +266,8 @@ export async function runCopyCache(argv: readonly string[], io: CopyCacheIo): Pr
     io.stderr(`stoa copy: listing the source failed: ${err instanceof Error ? err.message : String(err)}`);
     counts.failed++;
   } finally {
+    listing = false;
+    progress();
     await Promise.all(tasks);
     await rm(spoolDir, { recursive: true, force: true });
     // Stores built from io.createStore belong to the caller.

@@ -40,6 +40,26 @@ describe('stoa entry point', () => {
     }
   });
 
+  it('`stoa copy` on a terminal draws a progress bar and ends with the summary', () => {
+    const a = mkdtempSync(path.join(tmpdir(), 'stoa-cli-a-'));
+    const b = mkdtempSync(path.join(tmpdir(), 'stoa-cli-b-'));
+    try {
+      // `script` gives the command a pseudo-terminal, as an operator's shell would.
+      const cmd = `${process.execPath} --import tsx ${MAIN} copy --from disk:${a} --to disk:${b}`;
+      const r = spawnSync('script', ['-qec', cmd, '/dev/null'], {
+        env: { PATH: process.env.PATH, TERM: 'xterm' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /stoa copy \[/, 'the bar was drawn');
+      assert.match(r.stdout, /0 copied, 0 skipped, 0 failed/);
+    } finally {
+      rmSync(a, { recursive: true, force: true });
+      rmSync(b, { recursive: true, force: true });
+    }
+  });
+
   it('invalid settings are listed and the server does not start (exit 2)', () => {
     const r = stoa([], { STOA_PORT: 'eighty', STOA_FILL_CONCURRENCY: '0' });
     assert.equal(r.code, 2);

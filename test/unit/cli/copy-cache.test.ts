@@ -113,13 +113,17 @@ describe('stoa copy', () => {
   it('copies an Athens disk cache into a stoa-layout disk store that the go command accepts', async () => {
     const target = path.join(dir, 'stoa');
     const { io, out, err } = capture();
-    const code = await runCopyCache(
-      ['--from', `disk:${athens}`, '--from-layout', 'athens', '--to', target],
-      io,
-    );
+    const progress: { found: number; done: number; listing: boolean }[] = [];
+    const code = await runCopyCache(['--from', `disk:${athens}`, '--from-layout', 'athens', '--to', target], {
+      ...io,
+      onProgress: (p) => progress.push(p),
+    });
     assert.deepEqual(err, []);
     assert.equal(code, 0);
     assert.equal(out.at(-1), 'stoa copy: 3 copied, 0 skipped, 0 failed');
+    // The progress bar's feed: found grows to 3, done reaches 3 once listing has ended.
+    assert.deepEqual(progress.at(-1), { found: 3, done: 3, listing: false });
+    assert.ok(progress.some((p) => p.listing && p.found >= 1));
     const store = createBlobStore({ type: 'disk', root: target });
     const ms = createModuleStore(store);
     // The stoa disk layout is a GOPROXY tree: the go command itself checks every zip and its h1.
