@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { configEnvNames } from '../../src/config.js';
 import { dockerfileProblems, installedPackages } from './dockerfile-rules.js';
 import { dockerignoreMatcher, execForm, instructions, parseDockerfile } from './dockerfile.js';
-import { kubectlAvailable, OVERLAYS, renderOverlay, REPO_ROOT } from './k8s.js';
+import { isRecord, kubectlAvailable, OVERLAYS, renderOverlay, REPO_ROOT, type K8sObject } from './k8s.js';
 import { containerEnv, stoaConfig, stoaPods } from './pod-rules.js';
 import { redisSkipReason, startRedis } from '../fixtures/redis.js';
 import { startS3rver } from '../fixtures/s3rver.js';
@@ -81,6 +81,18 @@ describe('Dockerfile', () => {
     for (const src of sources) assert.ok(!ignored(src), `${src} is copied but ignored`);
   });
 });
+
+/** The paths the ServiceMonitors of a render scrape. */
+function scrapePaths(objects: readonly K8sObject[]): string[] {
+  const out: string[] = [];
+  for (const o of objects) {
+    if (o.kind !== 'ServiceMonitor' || !isRecord(o.spec) || !Array.isArray(o.spec.endpoints)) continue;
+    for (const e of o.spec.endpoints as unknown[])
+      if (isRecord(e) && typeof e.path === 'string') out.push(e.path);
+  }
+  assert.ok(out.length > 0, 'no ServiceMonitor endpoint');
+  return out;
+}
 
 describe('the image, replayed without Docker', () => {
   const df = parseDockerfile(dockerfileText);
@@ -237,6 +249,13 @@ describe('the image, replayed without Docker', () => {
         const paths = probes.map((p) => p?.httpGet?.path).filter((p): p is string => p !== undefined);
         assert.ok(paths.length >= 2, `probe paths: ${paths.join(', ')}`);
         for (const p of paths) await waitFor200(`${url}${p}`, stoa);
+        // The ServiceMonitor's scrape path answers with Prometheus text.
+        for (const scrape of scrapePaths(objects)) {
+          const res = await fetch(`${url}${scrape}`);
+          assert.equal(res.status, 200, `scrape ${scrape}`);
+          assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
+          assert.match(await res.text(), /^# HELP /m);
+        }
         if (redis !== undefined) {
           // The replica connected to the Redis of STOA_REDIS_URL (CLIENT LIST also shows redis-cli).
           const clients = async (): Promise<number> => {
