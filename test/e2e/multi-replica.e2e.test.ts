@@ -13,7 +13,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,29 +23,12 @@ import { startGitServer, type GitRequestRecord, type GitServer } from '../fixtur
 import { redisSkipReason, startRedis, type RedisServer } from '../fixtures/redis.js';
 import { RepoBuilder } from '../fixtures/repo.js';
 import { startS3rver, type S3rverServer } from '../fixtures/s3rver.js';
+import { freePort, deferred } from '../fixtures/util.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // Short, so the takeover test is quick; long enough that a loaded machine's event-loop lag does not
 // outlast a renewal period (a third of it).
 const LOCK_TTL = '4s';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = (): void => undefined;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
 
 /** Same-shaped repositories: only the module path differs. */
 function publishModule(gitRoot: string, name: string): void {
