@@ -41,6 +41,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
       method: c.req.method,
       endpoint: c.get('endpoint'),
       module: c.get('module'),
+      path: c.req.path,
       status: c.res.status,
       durationMs: performance.now() - start,
       cache: c.get('cacheResult'),

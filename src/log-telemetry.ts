@@ -8,6 +8,7 @@ export function createLogTelemetry(logger: Logger): Telemetry {
       logger.info(
         {
           method: e.method,
+          path: e.path,
           endpoint: e.endpoint,
           module: e.module,
           status: e.status,

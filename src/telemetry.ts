@@ -20,6 +20,8 @@ export interface RequestEvent {
   cache: CacheOutcome | undefined;
   /** Module path of a GOPROXY request (for the bounded top-modules table only). */
   module: string | undefined;
+  /** The request path as sent (for logs only; never a metric label). */
+  path: string;
 }
 
 export interface UpstreamEvent {

@@ -234,4 +234,19 @@ describe('GOPROXY protocol', () => {
     assert.equal(v.status, 200);
     assert.equal((JSON.parse(v.body) as { name: string }).name, 'stoa');
   });
+
+  it('one JSON log line per request with method, path, status, duration, cache result and bytes', async () => {
+    await get(h, '/github.com/acme/repo/@v/v1.2.3.mod');
+    const lines = h.logs
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const line = lines.find((l) => l.msg === 'request' && l.path === '/github.com/acme/repo/@v/v1.2.3.mod');
+    assert.ok(line, 'a request line for the .mod');
+    assert.equal(line.method, 'GET');
+    assert.equal(line.status, 200);
+    assert.equal(line.cache, 'hit');
+    assert.equal(typeof line.durationMs, 'number');
+    assert.equal(line.bytes, Buffer.byteLength('module github.com/acme/repo\n'));
+  });
 });

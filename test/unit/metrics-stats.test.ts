@@ -26,6 +26,7 @@ function req(over: Partial<RequestEvent>): RequestEvent {
     bytes: 10,
     cache: 'hit',
     module: 'github.com/acme/a',
+    path: '/github.com/acme/a/@v/v1.0.0.zip',
     ...over,
   };
 }

@@ -20,6 +20,7 @@ function request(over: Partial<RequestEvent>): RequestEvent {
     bytes: 100,
     cache: 'hit',
     module: 'github.com/acme/secret-module',
+    path: '/github.com/acme/secret-module/@v/v1.0.0.zip',
     ...over,
   };
 }
