@@ -1,8 +1,7 @@
 /**
  * The "Deploy to Kubernetes" text stays true to the code: every alias its Athens table lists is
  * accepted by config.ts for that setting, every STOA_ name it mentions is a setting, and every
- * overlay path it names exists. It reads the section from README.md once merged there, else from
- * deploy/README-deploy.md.
+ * overlay path it names exists.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,12 +15,9 @@ const HEADING = '## Deploy to Kubernetes';
 function deploySection(): { text: string; from: string } {
   const main = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
   const start = main.indexOf(HEADING);
-  if (start >= 0) {
-    const end = main.indexOf('\n## ', start + HEADING.length);
-    return { text: main.slice(start, end < 0 ? undefined : end), from: 'README.md' };
-  }
-  const file = 'deploy/README-deploy.md';
-  return { text: readFileSync(path.join(REPO_ROOT, file), 'utf8'), from: file };
+  assert.ok(start >= 0, `README.md has a "${HEADING}" section`);
+  const end = main.indexOf('\n## ', start + HEADING.length);
+  return { text: main.slice(start, end < 0 ? undefined : end), from: 'README.md' };
 }
 
 const { text: readme, from } = deploySection();
