@@ -65,8 +65,18 @@ export interface RequestCount {
   fetch: number;
 }
 
+/**
+ * The fixture server classifies a POST by its body's first bytes; a gzip-encoded body (stoa
+ * compresses long want lists) shows as `other`: such an upload-pack POST is a fetch command.
+ */
+function commandOf(r: GitRequestRecord): GitRequestRecord['command'] {
+  const gzipPack =
+    r.method === 'POST' && r.path.endsWith('/git-upload-pack') && r.headers['content-encoding'] === 'gzip';
+  return r.command === 'other' && gzipPack ? 'fetch' : r.command;
+}
+
 export function countRequests(records: readonly GitRequestRecord[]): RequestCount {
-  const by = (c: GitRequestRecord['command']): number => records.filter((r) => r.command === c).length;
+  const by = (c: GitRequestRecord['command']): number => records.filter((r) => commandOf(r) === c).length;
   return { total: records.length, infoRefs: by('info-refs'), lsRefs: by('ls-refs'), fetch: by('fetch') };
 }
 
