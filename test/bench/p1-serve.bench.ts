@@ -12,9 +12,18 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
-import { MiB, getDigest, median, ratio, startStoa, startUpstream, verdict } from './lib/bench-fixtures.js';
-import { startBareHono, type BareServer } from './lib/bare-hono.js';
-import { missingTools, runWrk, startNginx, type Nginx, type WrkResult } from './lib/http-baseline.js';
+import {
+  MiB,
+  createCleanup,
+  getDigest,
+  median,
+  ratio,
+  startStoa,
+  startUpstream,
+  verdict,
+} from './lib/bench-fixtures.js';
+import { startBareHono } from './lib/bare-hono.js';
+import { missingTools, runWrk, startNginx, type WrkResult } from './lib/http-baseline.js';
 
 const ROUNDS = 3;
 const SECONDS = 5;
@@ -46,19 +55,21 @@ async function main(): Promise<void> {
     console.log(`P1 skipped: ${missing.join(' and ')} not installed (apt-get install -y nginx wrk)`);
     return;
   }
-  const work = mkdtempSync(path.join(tmpdir(), 'stoa-bench-p1-'));
-  chmodSync(work, 0o755); // nginx's worker runs as an unprivileged user
-  const upstream = await startUpstream();
-  upstream.publishModule('acme/serve', {
-    'serve.go': Buffer.from('package serve\n'),
-    // incompressible, so the zip is ~1 MiB on the wire
-    'testdata/blob.bin': randomBytes(MiB - 1024),
-  });
-  const stoa = await startStoa(upstream, { cpus: SERVER_CPUS });
-  const docroot = path.join(work, 'root');
-  let nginx: Nginx | undefined;
-  const bare: BareServer[] = [];
+  const cleanup = createCleanup();
   try {
+    const work = mkdtempSync(path.join(tmpdir(), 'stoa-bench-p1-'));
+    cleanup.add(() => rmSync(work, { recursive: true, force: true }));
+    chmodSync(work, 0o755); // nginx's worker runs as an unprivileged user
+    const upstream = await startUpstream();
+    cleanup.add(() => upstream.close());
+    upstream.publishModule('acme/serve', {
+      'serve.go': Buffer.from('package serve\n'),
+      // incompressible, so the zip is ~1 MiB on the wire
+      'testdata/blob.bin': randomBytes(MiB - 1024),
+    });
+    const stoa = await startStoa(upstream, { cpus: SERVER_CPUS });
+    cleanup.add(() => stoa.stop());
+    const docroot = path.join(work, 'root');
     for (const t of TARGETS) {
       const res = await fetch(`${stoa.url}${t.file}`);
       if (res.status !== 200) throw new Error(`stoa answered ${res.status} for ${t.file}`);
@@ -66,11 +77,12 @@ async function main(): Promise<void> {
       mkdirSync(path.dirname(dest), { recursive: true });
       writeFileSync(dest, Buffer.from(await res.arrayBuffer())); // ~1 MiB fixture, written once
     }
-    nginx = await startNginx(path.join(work, 'nginx'), docroot, SERVER_CPUS);
+    const nginx = await startNginx(path.join(work, 'nginx'), docroot, SERVER_CPUS);
+    cleanup.add(() => nginx.stop());
     const honoDisk = await startBareHono(docroot, 'static', SERVER_CPUS);
-    bare.push(honoDisk);
+    cleanup.add(() => honoDisk.stop());
     const honoMem = await startBareHono(docroot, 'memory', SERVER_CPUS);
-    bare.push(honoMem);
+    cleanup.add(() => honoMem.stop());
     const servers = { stoa: stoa.url, nginx: nginx.url, 'hono-disk': honoDisk.url, 'hono-mem': honoMem.url };
     for (const t of TARGETS) {
       const a = await getDigest(`${stoa.url}${t.file}`);
@@ -114,11 +126,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    await nginx?.stop();
-    for (const b of bare) await b.stop();
-    await stoa.stop();
-    await upstream.close();
-    rmSync(work, { recursive: true, force: true });
+    await cleanup.run();
   }
 }
 

@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { GoSandbox } from '../fixtures/go.js';
 import {
   MiB,
+  createCleanup,
   getDigest,
   median,
   ms,
@@ -47,15 +48,17 @@ async function goDownload(sandbox: GoSandbox, module: string): Promise<{ ms: num
 }
 
 async function main(): Promise<void> {
-  const upstream = await startUpstream();
-  const stoa = await startStoa(upstream);
-  const sandboxes: GoSandbox[] = [];
+  const cleanup = createCleanup();
   const fresh = (goproxy: string, git?: string): GoSandbox => {
     const s = new GoSandbox({ goproxy, gitServerUrl: git });
-    sandboxes.push(s);
+    cleanup.add(() => s.dispose());
     return s;
   };
   try {
+    const upstream = await startUpstream();
+    cleanup.add(() => upstream.close());
+    const stoa = await startStoa(upstream);
+    cleanup.add(() => stoa.stop());
     // warm-up: node's JIT in stoa, go's build cache of nothing, the git server's code paths
     upstream.publishModule('acme/warm', tree(99), 5);
     await getDigest(`${stoa.url}/github.com/acme/warm/@v/v1.0.0.zip`);
@@ -96,9 +99,7 @@ async function main(): Promise<void> {
       `P2 stoa fill / go direct = ${ratio(f / d)} (goal ≤ 0.5×: ${verdict(f / d <= 0.5)}); go via cold stoa / go direct = ${ratio(s / d)}`,
     );
   } finally {
-    for (const s of sandboxes) s.dispose();
-    await stoa.stop();
-    await upstream.close();
+    await cleanup.run();
   }
 }
 

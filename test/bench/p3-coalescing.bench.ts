@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import {
   MiB,
+  createCleanup,
   getDigest,
   median,
   ms,
@@ -27,9 +28,12 @@ function tree(seed: number): Tree {
 }
 
 async function main(): Promise<void> {
-  const upstream = await startUpstream();
-  const stoa = await startStoa(upstream);
+  const cleanup = createCleanup();
   try {
+    const upstream = await startUpstream();
+    cleanup.add(() => upstream.close());
+    const stoa = await startStoa(upstream);
+    cleanup.add(() => stoa.stop());
     upstream.publishModule('acme/single', tree(1), 3);
     upstream.publishModule('acme/burst', tree(1), 3);
 
@@ -67,8 +71,7 @@ async function main(): Promise<void> {
       `P3 burst of ${N} = ${(burst.total / single.total).toFixed(2)} fills' worth of upstream requests (goal = 1 fill: ${verdict(same && ok === N && digests.size === 1)})`,
     );
   } finally {
-    await stoa.stop();
-    await upstream.close();
+    await cleanup.run();
   }
 }
 

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import {
   MiB,
+  createCleanup,
   getDigest,
   goText,
   ms,
@@ -33,15 +34,18 @@ function* bigTree(): Generator<[string, Uint8Array]> {
 const mib = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
 
 async function main(): Promise<void> {
-  const upstream = await startUpstream();
-  let t = performance.now();
-  upstream.publishModule('acme/huge', (dir) => writeFiles(dir, bigTree()), 1, { bulk: true });
-  const treeMiB = (RANDOM_FILES * RANDOM_SIZE + TEXT_FILES * TEXT_SIZE) / MiB;
-  console.log(
-    `P4 fixture: ${RANDOM_FILES + TEXT_FILES + 1} files, ${treeMiB.toFixed(0)} MiB (half incompressible), built in ${ms(performance.now() - t)}`,
-  );
-  const stoa = await startStoa(upstream);
+  const cleanup = createCleanup();
   try {
+    const upstream = await startUpstream();
+    cleanup.add(() => upstream.close());
+    let t = performance.now();
+    upstream.publishModule('acme/huge', (dir) => writeFiles(dir, bigTree()), 1, { bulk: true });
+    const treeMiB = (RANDOM_FILES * RANDOM_SIZE + TEXT_FILES * TEXT_SIZE) / MiB;
+    console.log(
+      `P4 fixture: ${RANDOM_FILES + TEXT_FILES + 1} files, ${treeMiB.toFixed(0)} MiB (half incompressible), built in ${ms(performance.now() - t)}`,
+    );
+    const stoa = await startStoa(upstream);
+    cleanup.add(() => stoa.stop());
     const startup = stoa.memory();
     if (!stoa.resetPeak()) console.log('P4 note: cannot reset VmHWM (not root?); the peak includes start-up');
     const since = upstream.mark();
@@ -64,8 +68,7 @@ async function main(): Promise<void> {
     );
     console.log(`P4 peak RSS ${mib(peak)} (goal ≤ ${GOAL_MIB} MiB: ${verdict(peak / 1024 <= GOAL_MIB)})`);
   } finally {
-    await stoa.stop();
-    await upstream.close();
+    await cleanup.run();
   }
 }
 

@@ -9,6 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { GoSandbox } from '../fixtures/go.js';
 import {
+  createCleanup,
   ms,
   showCount,
   smallTree,
@@ -62,13 +63,16 @@ async function wave(
 }
 
 async function main(): Promise<void> {
-  const upstream = await startUpstream();
-  const t = performance.now();
-  for (const [i, m] of modules.entries()) {
-    upstream.publishModule(m.replace('github.com/', ''), smallTree(12, 3000, 0, i + 1));
-  }
-  const stoa = await startStoa(upstream);
+  const cleanup = createCleanup();
   try {
+    const upstream = await startUpstream();
+    cleanup.add(() => upstream.close());
+    const t = performance.now();
+    for (const [i, m] of modules.entries()) {
+      upstream.publishModule(m.replace('github.com/', ''), smallTree(12, 3000, 0, i + 1));
+    }
+    const stoa = await startStoa(upstream);
+    cleanup.add(() => stoa.stop());
     console.log(
       `P5 ${JOBS} parallel jobs × ${MODULES} modules each (fresh go module cache per job); fixtures built in ${ms(performance.now() - t)}`,
     );
@@ -91,8 +95,7 @@ async function main(): Promise<void> {
       `P5 wave 1: ${(fewer * 100).toFixed(1)}% fewer upstream requests than direct (goal ≥ 95%: ${verdict(fewer >= 0.95)}); wave 2: ${w2.count.total} (goal 0: ${verdict(w2.count.total === 0)})`,
     );
   } finally {
-    await stoa.stop();
-    await upstream.close();
+    await cleanup.run();
   }
 }
 

@@ -134,6 +134,9 @@ export async function startStoa(
     storageRoot: path.join(dir, 'store'),
     tempDir: path.join(dir, 'tmp'),
     ...options,
+  }).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
   return {
     ...proc,
@@ -166,6 +169,30 @@ export function writeFiles(dir: string, files: Iterable<[string, Uint8Array]>): 
     mkdirSync(path.dirname(full), { recursive: true });
     writeFileSync(full, data);
   }
+}
+
+/** Cleanup steps run last-added first, each even if an earlier one failed. */
+export interface Cleanup {
+  add(step: () => Promise<void> | void): void;
+  run(): Promise<void>;
+}
+
+export function createCleanup(): Cleanup {
+  const steps: Array<() => Promise<void> | void> = [];
+  return {
+    add: (step) => void steps.push(step),
+    async run() {
+      const errors: unknown[] = [];
+      for (const step of steps.splice(0).reverse()) {
+        try {
+          await step();
+        } catch (err) {
+          errors.push(err);
+        }
+      }
+      if (errors.length > 0) throw new AggregateError(errors, 'cleanup failed');
+    },
+  };
 }
 
 export const median = (xs: readonly number[]): number =>
