@@ -68,6 +68,7 @@ export interface BlobSet {
 
 export interface GitRemote {
   listRefs(signal?: AbortSignal): Promise<RefList>;
+  /** One commit's metadata; free (no request) for a commit whose tree was read through this remote. */
   readCommit(oid: string, signal?: AbortSignal): Promise<CommitInfo>;
   /** Commits reachable from `tips`, added into `known` (which is returned) or a new graph. */
   commitGraph(tips: string[], known?: CommitGraph, signal?: AbortSignal): Promise<CommitGraph>;
@@ -201,6 +202,9 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
     }
   }
 
+  /** Commits met in tree fetches (which carry them anyway): readCommit answers these without a fetch. */
+  const commitsSeen = new Map<string, CommitInfo>();
+
   async function commitFrom(reader: PackReader, oid: string): Promise<CommitInfo> {
     let cur = oid;
     for (let i = 0; i < 10; i++) {
@@ -219,6 +223,8 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
 
     async readCommit(oid, signal) {
       checkOids([oid]);
+      const seen = commitsSeen.get(oid);
+      if (seen) return seen;
       return withPack({ wants: [oid], depth1: true, filter: 'tree:0' }, signal, (r) => commitFrom(r, oid));
     },
 
@@ -246,6 +252,8 @@ export function createGitRemote(options: GitRemoteOptions): GitRemote {
       checkOids([commit]);
       return withPack({ wants: [commit], depth1: true, filter: 'blob:none' }, signal, async (r) => {
         const c = await commitFrom(r, commit);
+        if (commitsSeen.size >= 1024) commitsSeen.clear();
+        commitsSeen.set(commit, c);
         const out: TreeEntry[] = [];
         const walk = async (treeOid: string, prefix: string): Promise<void> => {
           if (!r.has(treeOid)) throw new UpstreamError(`tree ${treeOid} missing from the fetched pack`);

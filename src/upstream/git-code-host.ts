@@ -53,6 +53,9 @@ export function createGitCodeHost(options: GitCodeHostOptions): CodeHost & {
   async function commitTime(oid: string, signal: AbortSignal): Promise<number> {
     const known = commitTimes.get(oid) ?? graph?.get(oid)?.time;
     if (known !== undefined) return known;
+    // The tree is needed next anyway (go.mod location), and its pack carries the commit: reading
+    // it first makes the commit's time free.
+    await readTree(oid, signal);
     const c = await remote.readCommit(oid, signal);
     commitTimes.set(oid, c.committerTime);
     return c.committerTime;

@@ -81,6 +81,19 @@ describe('git remote against git http-backend', () => {
     assert.equal(refs.tags.get('nested')?.peeled, git(bare, ['rev-parse', 'nested^{commit}']).trim());
   });
 
+  it('readCommit after readTree of the same commit needs no request and agrees with a fresh read', async () => {
+    const head = git(bare, ['rev-parse', 'HEAD']).trim();
+    const fresh = await createGitRemote({
+      url: `${env.server.url}/acme/basic.git`,
+      tempDir: env.tempDir,
+    }).readCommit(head);
+    const r = createGitRemote({ url: `${env.server.url}/acme/basic.git`, tempDir: env.tempDir });
+    await r.readTree(head);
+    const before = r.stats.requests;
+    assert.deepEqual(await r.readCommit(head), fresh);
+    assert.equal(r.stats.requests, before);
+  });
+
   it('reads every commit like git cat-file', async () => {
     for (const oid of git(bare, ['rev-list', '--all']).trim().split('\n')) {
       const c = await remote.readCommit(oid);
