@@ -111,6 +111,13 @@ export const SETTINGS = {
     default: String(1024 * 1024 * 1024),
     description: 'Byte cap of the memory store.',
   }),
+  memoryCacheBytes: setting({
+    env: ['STOA_MEMORY_CACHE_BYTES'],
+    schema: z.coerce.number().int().nonnegative(),
+    default: String(64 * 1024 * 1024),
+    description:
+      'Byte bound of the in-process LRU of immutable artifacts (`.info`, `.mod`, zip sizes, whole zips of at most 2 MiB) that serves warm requests without touching the store; `0` disables it.',
+  }),
   storageLayout: setting({
     env: ['STOA_STORAGE_LAYOUT'],
     schema: z.enum(['stoa', 'athens']),

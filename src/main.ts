@@ -94,7 +94,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   };
   const metrics = createMetrics({ live });
   const blobStore: BlobStore = meterBlobStore(createBlobStore(storageConfigFrom(config)), metrics);
-  const store = createArtifactStore(blobStore, { layout: config.storageLayout });
+  const store = createArtifactStore(blobStore, {
+    layout: config.storageLayout,
+    memoryCacheBytes: config.memoryCacheBytes,
+  });
   const stats = createStatsService({
     store: blobStore,
     replicaId: config.replicaId ?? safeReplicaId(hostname()),
