@@ -17,7 +17,6 @@ import type { BlobObject, BlobStore } from '../../storage/blob-store.js';
 import { StorageError } from '../../storage/blob-store.js';
 import type { LayoutName } from '../../storage/keys.js';
 import { createModuleStore, type IntegrityEvent } from '../../storage/module-store.js';
-import { streamFromIterator } from '../../storage/streams.js';
 import type { ArtifactStore, StoredZip } from './artifact-store.js';
 import { ByteLru } from './byte-lru.js';
 
@@ -77,6 +76,8 @@ export function createArtifactStore(blobStore: BlobStore, options: ArtifactStore
   let generation = 0;
   /** Zips being copied into the cache while they are served (one copy per zip at a time). */
   const capturing = new Set<string>();
+  /** Bytes of those copies: at most the cache's bound, however many zips are being served. */
+  let capturingBytes = 0;
 
   const keyOf = (kind: Kind, module: string, version: string): string => `${kind}\n${module}\n${version}`;
 
@@ -104,7 +105,8 @@ export function createArtifactStore(blobStore: BlobStore, options: ArtifactStore
 
   /**
    * Passes a zip body through, erroring if it does not carry exactly `size` bytes (and then
-   * dropping the version's entries); when `capture`, keeps a copy and caches it at the end.
+   * dropping the version's entries). A small zip is also copied, from its first read on, and the
+   * copy cached once the body has ended at exactly `size` bytes. Cancelling cancels the body.
    */
   function served(
     module: string,
@@ -114,30 +116,59 @@ export function createArtifactStore(blobStore: BlobStore, options: ArtifactStore
     seen: number,
   ): ReadableStream<Uint8Array> {
     const zipKey = keyOf('zip', module, version);
-    const capture = maxBytes > 0 && size <= smallZipMax && !capturing.has(zipKey);
-    if (capture) capturing.add(zipKey);
-    const copy = capture ? new Uint8Array(size) : null;
     const what = `${module}@${version}.zip`;
-    async function* counted(): AsyncGenerator<Uint8Array, void, undefined> {
-      let total = 0;
-      try {
-        for await (const chunk of body) {
-          if (total + chunk.byteLength > size)
-            throw new StorageError(`${what} is longer than its ${size} bytes`);
-          copy?.set(chunk, total);
-          total += chunk.byteLength;
-          yield chunk;
-        }
-        if (total !== size) throw new StorageError(`${what} ended after ${total} of ${size} bytes`);
-        if (copy !== null) remember(zipKey, copy, size, seen);
-      } catch (err) {
-        forget(module, version);
-        throw err;
-      } finally {
-        if (capture) capturing.delete(zipKey);
-      }
-    }
-    return streamFromIterator(counted());
+    const reader = body.getReader();
+    let started = false;
+    let copy: Uint8Array | null = null;
+    let total = 0;
+    const release = (): void => {
+      if (copy === null) return;
+      copy = null;
+      capturing.delete(zipKey);
+      capturingBytes -= size;
+    };
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          if (!started) {
+            started = true;
+            const fits = capturingBytes + size <= maxBytes;
+            if (maxBytes > 0 && size <= smallZipMax && fits && !capturing.has(zipKey)) {
+              copy = new Uint8Array(size);
+              capturing.add(zipKey);
+              capturingBytes += size;
+            }
+          }
+          try {
+            const next = await reader.read();
+            if (next.done) {
+              if (total !== size) throw new StorageError(`${what} ended after ${total} of ${size} bytes`);
+              if (copy !== null) remember(zipKey, copy, size, seen);
+              release();
+              controller.close();
+              return;
+            }
+            const chunk = next.value;
+            if (total + chunk.byteLength > size) {
+              throw new StorageError(`${what} is longer than its ${size} bytes`);
+            }
+            copy?.set(chunk, total);
+            total += chunk.byteLength;
+            controller.enqueue(chunk);
+          } catch (err) {
+            release();
+            forget(module, version);
+            reader.cancel(err).catch(() => undefined);
+            controller.error(err);
+          }
+        },
+        async cancel(reason) {
+          release();
+          await reader.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
   }
 
   return {

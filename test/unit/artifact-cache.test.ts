@@ -233,6 +233,33 @@ describe('artifact store memory cache', () => {
     assert.equal(calls.length, before);
   });
 
+  it('copies at most its byte bound of zips at a time while they are first served', async () => {
+    const { store, calls } = setup({ memoryCacheBytes: 1024 * 1024, smallZipBytes: 600_000 });
+    const versions = ['v1.0.0', 'v1.0.1', 'v1.0.2'];
+    for (const [i, v] of versions.entries())
+      await store.putVersion(MODULE, v, artifacts(v, zipOf(500_000, i)));
+    // All three read at once: the first two copies fit in 1 MiB, the third would not.
+    const open = await Promise.all(versions.map((v) => store.getZip(MODULE, v)));
+    const lengths = await Promise.all(
+      open.map(async (zip) => (await new Response(zip?.body).arrayBuffer()).byteLength),
+    );
+    assert.deepEqual(lengths, [500_000, 500_000, 500_000]);
+    // Which two were copied depends on the order the reads finished in. Probe without reading
+    // (a cancelled body is not copied, so probing changes nothing).
+    const costs: number[] = [];
+    for (const v of versions) {
+      const before = calls.length;
+      const zip = await store.getZip(MODULE, v);
+      costs.push(calls.length - before);
+      await zip?.body.cancel();
+    }
+    assert.deepEqual(
+      costs.toSorted((a, b) => a - b),
+      [0, 0, 1],
+      'two served from memory, one with a single get',
+    );
+  });
+
   it('does not keep a zip that was only partly read', async () => {
     const { store, calls } = setup({ memoryCacheBytes: 4 * 1024 * 1024, smallZipBytes: 2 * 1024 * 1024 });
     const zip = zipOf(1_500_000, 12);
