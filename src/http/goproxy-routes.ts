@@ -42,7 +42,8 @@ function respond(
 export function registerGoproxyRoutes(app: Hono<AppEnv>, service: ModuleService): void {
   app.on(['GET', 'HEAD'], '*', async (c) => {
     const req = parseGoproxyPath(rawPath(c));
-    const signal = c.req.raw.signal;
+    // The request's AbortSignal is created on first access, so only zips (which stream) use it; a
+    // small answer's waiter that outlives its client only waits for a fill that runs anyway.
     if (req.kind !== 'sumdb') c.set('module', req.module);
     switch (req.kind) {
       case 'sumdb':
@@ -51,36 +52,42 @@ export function registerGoproxyRoutes(app: Hono<AppEnv>, service: ModuleService)
         );
       case 'list': {
         c.set('endpoint', 'list');
-        const { value, cache } = await service.list(req.module, signal);
+        const { value, cache } = await service.list(req.module);
         c.set('cacheResult', cache);
         const body = value.length === 0 ? '' : `${value.join('\n')}\n`;
         return respond(c, body, TEXT, Buffer.byteLength(body), SHORT);
       }
       case 'latest': {
         c.set('endpoint', 'latest');
-        const { value, cache } = await service.latest(req.module, signal);
+        const { value, cache } = await service.latest(req.module);
         c.set('cacheResult', cache);
         const body = JSON.stringify(value);
         return respond(c, body, JSON_TYPE, Buffer.byteLength(body), SHORT);
       }
       case 'info': {
         c.set('endpoint', 'info');
-        const { value, cache } = await service.info(req.module, req.version, signal);
+        const { value, cache, raw } = await service.info(req.module, req.version);
         c.set('cacheResult', cache);
-        const body = JSON.stringify(value);
+        const body = raw ?? JSON.stringify(value);
         // A query naming a branch, a hash or HEAD can resolve differently tomorrow.
         const cc = value.Version === req.version ? IMMUTABLE : SHORT;
-        return respond(c, body, JSON_TYPE, Buffer.byteLength(body), cc);
+        return respond(
+          c,
+          body,
+          JSON_TYPE,
+          typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+          cc,
+        );
       }
       case 'mod': {
         c.set('endpoint', 'mod');
-        const { value, cache } = await service.mod(req.module, req.version, signal);
+        const { value, cache } = await service.mod(req.module, req.version);
         c.set('cacheResult', cache);
         return respond(c, value, TEXT, value.byteLength, IMMUTABLE);
       }
       case 'zip': {
         c.set('endpoint', 'zip');
-        const { value, cache } = await service.zip(req.module, req.version, signal);
+        const { value, cache } = await service.zip(req.module, req.version, c.req.raw.signal);
         c.set('cacheResult', cache);
         c.set('bytesOut', value.size);
         return respond(c, value.body, 'application/zip', value.size, IMMUTABLE);

@@ -22,6 +22,8 @@ export type CacheResult = CacheOutcome;
 export interface Served<T> {
   value: T;
   cache: CacheResult;
+  /** The stored bytes of `value` when it came from the store as JSON (sent as they are). */
+  raw?: Uint8Array;
 }
 
 export interface ModuleServiceDeps {
@@ -318,8 +320,9 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     async info(module, query, signal) {
       checkExcluded(module);
       if (isValid(query) && isCanonicalVersion(query)) {
-        const hit = await readInfo(module, query, signal);
-        if (hit) return served('info', hit, 'hit');
+        const bytes = await store.getInfo(module, query, signal);
+        const hit = bytes === null ? null : parseRevInfo(decoder.decode(bytes));
+        if (hit && bytes) return { ...served('info', hit, 'hit'), raw: bytes };
       }
       onMiss(module, `${module}@${query}`, () => resolveAndFill(module, query));
       const { info, cache } = await resolveAndFill(module, query, signal);
