@@ -9,8 +9,8 @@
  * separately as a known, intended divergence.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -47,9 +47,6 @@ import {
   prerelease,
   sortVersions,
 } from '../../../src/module/semver.js';
-
-const GO_VENDORED_XMOD = '/usr/lib/go-1.19/src/cmd/vendor/golang.org/x/mod';
-const XMOD_VERSION = 'v0.6.0-dev.0.20220419223038-86c51ed26bb4';
 
 const ORACLE_SOURCE = `// Oracle for stoa's differential tests: applies golang.org/x/mod functions to JSON requests.
 package main
@@ -164,6 +161,7 @@ func main() {
 	}
 }
 `;
+import { buildXmodOracle, xmodOracleAvailable } from '../../fixtures/xmod-oracle.js';
 
 interface Req {
   op: string;
@@ -174,46 +172,9 @@ interface Resp {
   value: string;
 }
 
-function goAvailable(): boolean {
-  try {
-    execFileSync('go', ['version'], { stdio: 'ignore' });
-    return existsSync(GO_VENDORED_XMOD);
-  } catch {
-    return false;
-  }
-}
-
 /** Builds the oracle in `dir` (offline, vendored x/mod) and returns the binary's path. */
 function buildOracle(dir: string): string {
-  writeFileSync(path.join(dir, 'main.go'), ORACLE_SOURCE);
-  writeFileSync(
-    path.join(dir, 'go.mod'),
-    `module stoa.test/oracle\n\ngo 1.17\n\nrequire golang.org/x/mod ${XMOD_VERSION}\n`,
-  );
-  mkdirSync(path.join(dir, 'vendor/golang.org/x'), { recursive: true });
-  symlinkSync(GO_VENDORED_XMOD, path.join(dir, 'vendor/golang.org/x/mod'));
-  writeFileSync(
-    path.join(dir, 'vendor/modules.txt'),
-    `# golang.org/x/mod ${XMOD_VERSION}\n## explicit; go 1.17\n` +
-      ['internal/lazyregexp', 'module', 'semver'].map((p) => `golang.org/x/mod/${p}\n`).join(''),
-  );
-  const bin = path.join(dir, 'oracle');
-  execFileSync('go', ['build', '-o', bin, '.'], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      GOPATH: path.join(dir, 'gopath'),
-      GOCACHE: path.join(dir, 'gocache'),
-      GOFLAGS: '-mod=vendor',
-      GOPROXY: 'off',
-      GOTOOLCHAIN: 'local',
-      GO111MODULE: 'on',
-      CGO_ENABLED: '0',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return bin;
+  return buildXmodOracle(dir, 'stoa.test/oracle', ORACLE_SOURCE, ['internal/lazyregexp', 'module', 'semver']);
 }
 
 function askGo(bin: string, reqs: readonly Req[]): Promise<Resp[]> {
@@ -457,7 +418,7 @@ function sameOutcome(r: Req, go: Resp, mine: Resp): boolean {
 
 describe(
   'differential: golang.org/x/mod (go 1.19.8 vendored copy) vs ours',
-  { skip: goAvailable() ? false : 'go 1.19 or its vendored x/mod not installed' },
+  { skip: xmodOracleAvailable() ? false : 'go 1.19 or its vendored x/mod not installed' },
   () => {
     let dir: string;
     let bin: string;

@@ -9,8 +9,8 @@
  * only (spec §8 item 3), never against that oracle.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -264,9 +264,6 @@ describe('retractionSource', () => {
 // ------------------------------------------------------------------------------------------------
 // Differential: modfile.ParseLax of go 1.19's vendored x/mod.
 
-const GO_VENDORED_XMOD = '/usr/lib/go-1.19/src/cmd/vendor/golang.org/x/mod';
-const XMOD_VERSION = 'v0.6.0-dev.0.20220419223038-86c51ed26bb4';
-
 const ORACLE_SOURCE = `// ParseLax oracle for stoa's retract tests.
 package main
 
@@ -319,37 +316,15 @@ func main() {
 	}
 }
 `;
+import { buildXmodOracle, GO_VENDORED_XMOD } from '../../fixtures/xmod-oracle.js';
 
 function buildOracle(dir: string): string {
-  writeFileSync(path.join(dir, 'main.go'), ORACLE_SOURCE);
-  writeFileSync(
-    path.join(dir, 'go.mod'),
-    `module stoa.test/retractoracle\n\ngo 1.17\n\nrequire golang.org/x/mod ${XMOD_VERSION}\n`,
-  );
-  mkdirSync(path.join(dir, 'vendor/golang.org/x'), { recursive: true });
-  symlinkSync(GO_VENDORED_XMOD, path.join(dir, 'vendor/golang.org/x/mod'));
-  writeFileSync(
-    path.join(dir, 'vendor/modules.txt'),
-    `# golang.org/x/mod ${XMOD_VERSION}\n## explicit; go 1.17\n` +
-      ['internal/lazyregexp', 'modfile', 'module', 'semver'].map((p) => `golang.org/x/mod/${p}\n`).join(''),
-  );
-  const bin = path.join(dir, 'oracle');
-  execFileSync('go', ['build', '-o', bin, '.'], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      GOPATH: path.join(dir, 'gopath'),
-      GOCACHE: path.join(dir, 'gocache'),
-      GOFLAGS: '-mod=vendor',
-      GOPROXY: 'off',
-      GOTOOLCHAIN: 'local',
-      GO111MODULE: 'on',
-      CGO_ENABLED: '0',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return bin;
+  return buildXmodOracle(dir, 'stoa.test/retractoracle', ORACLE_SOURCE, [
+    'internal/lazyregexp',
+    'modfile',
+    'module',
+    'semver',
+  ]);
 }
 
 function askGo(bin: string, files: readonly string[]): Promise<(Retraction[] | null)[]> {
