@@ -5,6 +5,7 @@ import type { Telemetry } from './telemetry.js';
 export function createLogTelemetry(logger: Logger): Telemetry {
   return {
     request(e) {
+      if (!logger.isLevelEnabled('info')) return;
       logger.info(
         {
           method: e.method,
