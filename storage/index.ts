@@ -2,10 +2,10 @@
  * Picks a blob store from configuration. The only place that knows every concrete backend.
  */
 import type { BlobStore } from './blob-store.js';
-import { createDiskBlobStore } from './disk.js';
-import { createGcsBlobStore } from './gcs.js';
-import { createMemoryBlobStore } from './memory.js';
-import { createS3BlobStore } from './s3.js';
+import { createDiskBlobStore, type DiskStoreOptions } from './disk.js';
+import { createGcsBlobStore, type GcsStoreOptions } from './gcs.js';
+import { createMemoryBlobStore, type MemoryStoreOptions } from './memory.js';
+import { createS3BlobStore, type S3StoreOptions } from './s3.js';
 
 export type { BackendName, BlobInfo, BlobObject, BlobStore, PutOptions } from './blob-store.js';
 export { StorageError } from './blob-store.js';
@@ -22,28 +22,12 @@ export type {
 } from './module-store.js';
 export { createModuleStore } from './module-store.js';
 
+/** Which backend, with that backend's own options (one definition per backend, in its file). */
 export type StorageConfig =
-  | { type: 'disk'; root: string }
-  | { type: 'memory'; maxBytes?: number }
-  | {
-      type: 's3';
-      bucket: string;
-      prefix?: string;
-      region?: string;
-      endpoint?: string;
-      forcePathStyle?: boolean;
-      accessKeyId?: string;
-      secretAccessKey?: string;
-      sessionToken?: string;
-    }
-  | {
-      type: 'gcs';
-      bucket: string;
-      prefix?: string;
-      projectId?: string;
-      keyFilename?: string;
-      apiEndpoint?: string;
-    };
+  | ({ type: 'disk' } & DiskStoreOptions)
+  | ({ type: 'memory' } & MemoryStoreOptions)
+  | ({ type: 's3' } & S3StoreOptions)
+  | ({ type: 'gcs' } & GcsStoreOptions);
 
 export function createBlobStore(config: StorageConfig): BlobStore {
   switch (config.type) {

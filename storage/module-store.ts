@@ -21,7 +21,7 @@ import type { BlobObject, BlobStore } from './blob-store.js';
 import { StorageError } from './blob-store.js';
 import type { KeyLayout, LayoutName } from './keys.js';
 import { layoutFor } from './keys.js';
-import { streamFromIterator } from './streams.js';
+import { exactChunks, streamFromIterator } from './streams.js';
 
 export interface ZipRecord {
   v: 1;
@@ -132,16 +132,13 @@ function exactLength(
   size: number,
   key: string,
 ): ReadableStream<Uint8Array> {
-  async function* counted(): AsyncGenerator<Uint8Array, void, undefined> {
-    let total = 0;
-    for await (const chunk of body) {
-      total += chunk.byteLength;
-      if (total > size) throw new StorageError(`${key} is longer than its recorded ${size} bytes`);
-      yield chunk;
-    }
-    if (total !== size) throw new StorageError(`${key} ended after ${total} of ${size} bytes`);
-  }
-  return streamFromIterator(counted());
+  return streamFromIterator(
+    exactChunks(body, size, (total) =>
+      total > size
+        ? new StorageError(`${key} is longer than its recorded ${size} bytes`)
+        : new StorageError(`${key} ended after ${total} of ${size} bytes`),
+    ),
+  );
 }
 
 /** Passes `body` through while computing its sha256 and length. */

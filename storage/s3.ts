@@ -23,7 +23,7 @@ import type { BlobInfo, BlobObject, BlobStore, PutOptions } from './blob-store.j
 import { StorageError, toStorageError } from './blob-store.js';
 import { assertSafeKey, assertSafePrefix, assertValidMetadata } from './safe-key.js';
 import type { PutBody } from './streams.js';
-import { checkedStream, streamFromIterator } from './streams.js';
+import { checkedStream, exactChunks, streamFromIterator } from './streams.js';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -68,25 +68,21 @@ function normalisePrefix(prefix: string | undefined): string {
   return `${trimmed}/`;
 }
 
-/** A web stream over the SDK's Node body that fails (instead of ending short) on a truncated read. */
+/** A web stream over the SDK's Node body that fails (instead of ending) when its length is wrong. */
 function bodyStream(
   body: AsyncIterable<Uint8Array>,
   expected: number,
   key: string,
 ): ReadableStream<Uint8Array> {
-  async function* counted(): AsyncGenerator<Uint8Array, void, undefined> {
-    let total = 0;
-    for await (const chunk of body) {
-      total += chunk.byteLength;
-      yield chunk;
-    }
-    if (total !== expected) {
-      throw new StorageError(`${BACKEND}: get ${key}: body ended after ${total} of ${expected} bytes`, {
+  const chunks = exactChunks(
+    body,
+    expected,
+    (total) =>
+      new StorageError(`${BACKEND}: get ${key}: body has ${total} bytes, expected ${expected}`, {
         backend: BACKEND,
-      });
-    }
-  }
-  return streamFromIterator(counted(), (err) => mapError(err, `get ${key}`));
+      }),
+  );
+  return streamFromIterator(chunks, (err) => mapError(err, `get ${key}`));
 }
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<Uint8Array> {

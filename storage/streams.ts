@@ -66,6 +66,24 @@ export async function* checkedChunks(
   }
 }
 
+/**
+ * Yields `source`'s chunks and fails (instead of ending) when they add up to more or fewer than
+ * `size` bytes, so a truncated or foreign object is never taken for a complete one.
+ */
+export async function* exactChunks(
+  source: AsyncIterable<Uint8Array>,
+  size: number,
+  fail: (total: number) => Error,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.byteLength;
+    if (total > size) throw fail(total);
+    yield chunk;
+  }
+  if (total !== size) throw fail(total);
+}
+
 /** A pull-based ReadableStream over an async iterator; cancelling it returns the iterator. */
 export function streamFromIterator(
   iterator: AsyncIterator<Uint8Array, void, undefined>,
