@@ -38,6 +38,29 @@ function captureLogger(): { logger: ReturnType<typeof createLogger>; lines: () =
   };
 }
 
+/** Starts a fill on `l` that holds `key` for `ms` and then completes; resolves once it is running. */
+async function holdThenFinish(
+  l: DistributedLocks,
+  key: string,
+  ms: number,
+): Promise<{ holder: ReturnType<DistributedLocks['runExclusive']>; isDone: () => Promise<boolean> }> {
+  let done = false;
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
+  const isDone = (): Promise<boolean> => Promise.resolve(done);
+  const holder = l.runExclusive(
+    key,
+    async () => {
+      started();
+      await sleep(ms);
+      done = true;
+    },
+    { isDone },
+  );
+  await running;
+  return { holder, isDone };
+}
+
 describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 60_000 }, () => {
   let redis: RedisServer;
   const open: DistributedLocks[] = [];
@@ -167,19 +190,7 @@ describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 6
     const a = locks();
     const b = locks({ pollMs: 600_000 }); // would never poll within the test's lifetime
     const key = `version:${randomUUID()}`;
-    let done = false;
-    let started!: () => void;
-    const aStarted = new Promise<void>((r) => (started = r));
-    const holder = a.runExclusive(
-      key,
-      async () => {
-        started();
-        await sleep(300);
-        done = true;
-      },
-      { isDone: () => Promise.resolve(done) },
-    );
-    await aStarted;
+    const { holder, isDone } = await holdThenFinish(a, key, 300);
     let bRan = false;
     const waiter = await b.runExclusive(
       key,
@@ -187,7 +198,7 @@ describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 6
         bRan = true;
         return Promise.resolve();
       },
-      { isDone: () => Promise.resolve(done) },
+      { isDone },
     );
     assert.deepEqual(waiter, { ran: false });
     assert.equal(bRan, false);
@@ -312,21 +323,9 @@ describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 6
     );
     const b = locks(); // a fresh replica; `a` is the one that lived through the outage
     // Mutual exclusion is back: with a held lock, a waiter waits and sees completion.
-    let done = false;
-    let started!: () => void;
-    const aStarted = new Promise<void>((r) => (started = r));
-    const holder = a.runExclusive(
-      key,
-      async () => {
-        started();
-        await sleep(200);
-        done = true;
-      },
-      { isDone: () => Promise.resolve(done) },
-    );
-    await aStarted;
+    const { holder, isDone } = await holdThenFinish(a, key, 200);
     const waiter = await b.runExclusive(key, () => Promise.resolve('duplicate'), {
-      isDone: () => Promise.resolve(done),
+      isDone,
     });
     assert.deepEqual(waiter, { ran: false });
     assert.equal((await holder).ran, true);
