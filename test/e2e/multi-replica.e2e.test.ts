@@ -22,7 +22,7 @@ import { createBlobStore, createModuleStore } from '../../storage/index.js';
 import { startGitServer, type GitRequestRecord, type GitServer } from '../fixtures/git-server.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../fixtures/redis.js';
 import { RepoBuilder } from '../fixtures/repo.js';
-import { startS3rver, type S3rverServer } from '../fixtures/s3rver.js';
+import { startS3rver, stoaS3Env, type S3rverServer } from '../fixtures/s3rver.js';
 import { freePort, deferred } from '../fixtures/util.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -102,13 +102,7 @@ describe('three replicas on one bucket and one Redis', { skip: redisSkipReason()
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         STOA_HOST: '127.0.0.1',
         STOA_PORT: String(port),
-        STOA_STORAGE_TYPE: 's3',
-        STOA_S3_BUCKET: s3.bucket,
-        STOA_S3_ENDPOINT: s3.endpoint,
-        STOA_S3_FORCE_PATH_STYLE: 'true',
-        STOA_S3_REGION: s3.clientConfig.region,
-        STOA_S3_ACCESS_KEY_ID: s3.clientConfig.accessKeyId,
-        STOA_S3_SECRET_ACCESS_KEY: s3.clientConfig.secretAccessKey,
+        ...stoaS3Env(s3),
         STOA_GITHUB_URL: git.url,
         STOA_REDIS_URL: `127.0.0.1:${redis.port}`, // Athens' host:port form
         STOA_LOCK_TTL: LOCK_TTL,

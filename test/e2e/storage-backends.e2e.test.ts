@@ -14,7 +14,7 @@ import { startServer } from '../../src/main.js';
 import { startGcsEmulator, type GcsEmulator } from '../fixtures/gcs-emulator.js';
 import { GoSandbox } from '../fixtures/go.js';
 import { RepoBuilder } from '../fixtures/repo.js';
-import { startS3rver, type S3rverServer } from '../fixtures/s3rver.js';
+import { startS3rver, stoaS3Env, type S3rverServer } from '../fixtures/s3rver.js';
 import { startHarness, type Harness } from './harness.js';
 
 function publishFixtures(h: Harness): void {
@@ -60,13 +60,7 @@ describe('stoa on S3 (s3rver)', () => {
     s3 = await startS3rver({ bucket: 'stoa-e2e' });
     h = await startHarness({
       env: {
-        STOA_STORAGE_TYPE: 's3',
-        STOA_S3_BUCKET: s3.bucket,
-        STOA_S3_ENDPOINT: s3.endpoint,
-        STOA_S3_FORCE_PATH_STYLE: 'true',
-        STOA_S3_REGION: s3.clientConfig.region,
-        STOA_S3_ACCESS_KEY_ID: s3.clientConfig.accessKeyId,
-        STOA_S3_SECRET_ACCESS_KEY: s3.clientConfig.secretAccessKey,
+        ...stoaS3Env(s3),
         STOA_S3_PREFIX: 'proxy',
       },
     });

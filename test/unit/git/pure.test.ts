@@ -10,17 +10,7 @@ import { hashObject, parseCommit, parseTag, parseTree } from '../../../src/git/o
 import { FLUSH, PktReader, pktLine, type Packet } from '../../../src/git/pkt-line.js';
 import { remoteMessageError, retryAfterFrom } from '../../../src/git/remote-errors.js';
 import { redactUrl } from '../../../src/git/transport.js';
-
-function varint(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
+import { varint } from '../../git/helpers.js';
 
 async function readAll(bytes: Buffer, chunk: number): Promise<Packet[]> {
   const parts: Buffer[] = [];
