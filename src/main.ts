@@ -3,9 +3,10 @@
  * Composition root: loadConfig → store, sources, service, logger → createApp → serve; signals and
  * graceful drain. The only module that knows concrete backends.
  */
-import { serve, type ServerType } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import cliProgress from 'cli-progress';
 import { readFileSync, realpathSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { createApp } from './app.js';
@@ -13,6 +14,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { createCoalescer } from './fetch/coalescer.js';
 import { createRedisLocks, lockTimings } from './fetch/distributed-lock.js';
 import { createLimiter } from './fetch/limiter.js';
+import { createHitFastPath } from './http/hit-fast-path.js';
 import { createLogTelemetry } from './log-telemetry.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -157,8 +159,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     observability: { registry: metrics.registry, stats: () => stats.report() },
   });
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  // Warm .info/.mod answers are written by the fast path; every other request goes to hono.
+  const hitFastPath = createHitFastPath({ service, telemetry, isDraining: () => draining });
+  const appListener = getRequestListener(app.fetch, { hostname: config.host });
+  const server: Server = createServer((req, res) => {
+    if (!hitFastPath(req, res)) void appListener(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   // Requests accepted before draining began: the ones a drain lets finish.
   let accepted = 0;

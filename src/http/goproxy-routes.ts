@@ -11,12 +11,12 @@ import { parseGoproxyPath } from './goproxy-request.js';
 
 type ResponseBody = ConstructorParameters<typeof Response>[0];
 
-const TEXT = 'text/plain; charset=utf-8';
+export const TEXT = 'text/plain; charset=utf-8';
 /** Artifacts of a canonical version never change. */
-const IMMUTABLE = 'public, max-age=31536000, immutable';
+export const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** Lists, latest, and queries that name a branch or a hash can move. */
 const SHORT = 'public, max-age=60';
-const JSON_TYPE = 'application/json';
+export const JSON_TYPE = 'application/json';
 
 export function rawPath(c: Context<AppEnv>): string {
   // The raw (still percent-encoded) path: decoding happens once, in parseGoproxyPath.
@@ -35,6 +35,8 @@ function respond(
 ): Response {
   const isHead = c.req.method === 'HEAD';
   if (isHead && body instanceof ReadableStream) void body.cancel().catch(() => undefined);
+  // Counted here: reading it back from the response's headers would make it build a Headers object.
+  c.set('bytesOut', length);
   const headers = { 'content-type': type, 'content-length': String(length), 'cache-control': cacheControl };
   return new Response(isHead ? null : body, { status: 200, headers });
 }
@@ -89,7 +91,6 @@ export function registerGoproxyRoutes(app: Hono<AppEnv>, service: ModuleService)
         c.set('endpoint', 'zip');
         const { value, cache } = await service.zip(req.module, req.version, c.req.raw.signal);
         c.set('cacheResult', cache);
-        c.set('bytesOut', value.size);
         return respond(c, value.body, 'application/zip', value.size, IMMUTABLE);
       }
     }

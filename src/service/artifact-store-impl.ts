@@ -180,6 +180,10 @@ export function createArtifactStore(blobStore: BlobStore, options: ArtifactStore
     },
     getInfo: (module, version, signal) => small('info', module, version, signal),
     getMod: (module, version, signal) => small('mod', module, version, signal),
+    peek(kind, module, version) {
+      const hit = cache.get(keyOf(kind, module, version));
+      return hit instanceof Uint8Array ? hit : undefined;
+    },
     async getZip(module, version, signal): Promise<StoredZip | null> {
       const whole = cache.get(keyOf('zip', module, version));
       if (whole instanceof Uint8Array) return { body: fromMemory(whole), size: whole.byteLength };

@@ -36,6 +36,12 @@ export interface ArtifactStore {
   getInfo(module: string, version: string, signal?: AbortSignal): Promise<Uint8Array | null>;
   getMod(module: string, version: string, signal?: AbortSignal): Promise<Uint8Array | null>;
   getZip(module: string, version: string, signal?: AbortSignal): Promise<StoredZip | null>;
+  /**
+   * The `.info` or `.mod` bytes of a complete version when the in-process cache holds them, without
+   * touching the store; undefined otherwise (always, with the cache off). The bytes are shared:
+   * callers must not modify them.
+   */
+  peek(kind: 'info' | 'mod', module: string, version: string): Uint8Array | undefined;
   /** Stores a complete version: zip, then mod, then info. Nothing is visible if it fails. */
   putVersion(
     module: string,

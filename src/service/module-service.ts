@@ -51,6 +51,13 @@ export interface ModuleService {
   info(module: string, query: string, signal?: AbortSignal): Promise<Served<RevInfo>>;
   mod(module: string, version: string, signal?: AbortSignal): Promise<Served<Uint8Array>>;
   zip(module: string, version: string, signal?: AbortSignal): Promise<Served<StoredZip>>;
+  /**
+   * A warm `.info` or `.mod` of a canonical version, synchronously from the artifact store's
+   * in-process cache (for the HTTP fast path), counted as a cache hit; undefined when the cache
+   * does not hold it or the module is excluded (then the asynchronous path decides). The bytes are
+   * shared: callers must not modify them.
+   */
+  peek(kind: 'info' | 'mod', module: string, version: string): Uint8Array | undefined;
 }
 
 const encoder = new TextEncoder();
@@ -339,6 +346,13 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
       const mod = await store.getMod(module, version, signal);
       if (!mod) throw new NotFoundError(`${module}@${version}: not found`);
       return served('mod', mod, cache);
+    },
+
+    peek(kind, module, version) {
+      if (deps.policy?.decide(module).kind === 'excluded') return undefined;
+      const bytes = store.peek(kind, module, version);
+      if (bytes !== undefined) deps.telemetry.cacheLookup(kind, 'hit');
+      return bytes;
     },
 
     async zip(module, version, signal) {
