@@ -3,10 +3,14 @@ import type { Logger } from './logger.js';
 import type { Telemetry } from './telemetry.js';
 
 export function createLogTelemetry(logger: Logger): Telemetry {
+  // Request lines carry a fixed set of fields, none of them a redaction path (a token never rides
+  // in a request path), so they skip pino's redaction pass, which would cost more than the rest of
+  // the line (~5 µs of ~8).
+  const access = logger.child({}, { redact: [] });
   return {
     request(e) {
-      if (!logger.isLevelEnabled('info')) return;
-      logger.info(
+      if (!access.isLevelEnabled('info')) return;
+      access.info(
         {
           method: e.method,
           path: e.path,

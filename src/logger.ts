@@ -22,9 +22,16 @@ const REDACT_PATHS = [
 
 export interface LoggerOptions {
   level: string;
-  /** Destination stream; defaults to stdout. */
+  /**
+   * Destination stream. Default: stdout, written asynchronously — lines logged while a write is in
+   * flight go out together in the next one, and pino flushes what is left when the process exits.
+   * At most `STDOUT_BUFFER_MAX` bytes wait: a stalled log reader costs log lines, never the
+   * proxy's memory or its latency.
+   */
   destination?: NodeJS.WritableStream;
 }
+
+const STDOUT_BUFFER_MAX = 16 * 1024 * 1024;
 
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
@@ -35,7 +42,7 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    options.destination ?? process.stdout,
+    options.destination ?? pino.destination({ dest: 1, sync: false, maxLength: STDOUT_BUFFER_MAX }),
   );
 }
 

@@ -4,7 +4,9 @@
  * copied (as stoa served them) into nginx's root under the same URL paths. wrk (one thread, 5 s)
  * drives each server in turn: `-c8` for the zip, `-c16` for the info, rounds alternating between
  * the servers. Two more servers show what stoa's HTTP stack alone reaches (lib/bare-hono.ts): a
- * bare hono app serving the same files with `serveStatic`, and one serving them from memory. With 2+ cores the server is pinned to CPU 0 and wrk to CPU 1 (same for both).
+ * bare hono app serving the same files with `serveStatic`, and one serving them from memory; and a
+ * second stoa at the default log level (a JSON line per request), for what request logs cost.
+ * With 2+ cores the servers are pinned to CPU 0 and wrk to CPU 1.
  * Targets: zip ≥ 0.9× nginx's requests/s, info ≥ 0.6×. Skipped with a reason without nginx/wrk.
  * Run: `npm run bench -- test/bench/p1-serve.bench.ts`.
  */
@@ -69,6 +71,9 @@ async function main(): Promise<void> {
     });
     const stoa = await startStoa(upstream, { cpus: SERVER_CPUS });
     cleanup.add(() => stoa.stop());
+    // The same at the default log level: one JSON line per request on stdout (read by this process).
+    const stoaLogs = await startStoa(upstream, { cpus: SERVER_CPUS, env: { STOA_LOG_LEVEL: 'info' } });
+    cleanup.add(() => stoaLogs.stop());
     const docroot = path.join(work, 'root');
     for (const t of TARGETS) {
       const res = await fetch(`${stoa.url}${t.file}`);
@@ -83,7 +88,13 @@ async function main(): Promise<void> {
     cleanup.add(() => honoDisk.stop());
     const honoMem = await startBareHono(docroot, 'memory', SERVER_CPUS);
     cleanup.add(() => honoMem.stop());
-    const servers = { stoa: stoa.url, nginx: nginx.url, 'hono-disk': honoDisk.url, 'hono-mem': honoMem.url };
+    const servers = {
+      stoa: stoa.url,
+      'stoa-logs': stoaLogs.url,
+      nginx: nginx.url,
+      'hono-disk': honoDisk.url,
+      'hono-mem': honoMem.url,
+    };
     for (const t of TARGETS) {
       const a = await getDigest(`${stoa.url}${t.file}`);
       for (const [name, base] of Object.entries(servers)) {
@@ -116,10 +127,14 @@ async function main(): Promise<void> {
       const n = median(results[`nginx/${t.name}`] ?? []);
       const hd = median(results[`hono-disk/${t.name}`] ?? []);
       const hm = median(results[`hono-mem/${t.name}`] ?? []);
+      const sl = median(results[`stoa-logs/${t.name}`] ?? []);
       const sBest = Math.max(...(results[`stoa/${t.name}`] ?? []));
       const nBest = Math.max(...(results[`nginx/${t.name}`] ?? []));
       console.log(
         `P1 ${t.name.padEnd(4)} median: stoa ${s.toFixed(0)} req/s, nginx ${n.toFixed(0)} req/s → stoa ${ratio(s / n)} nginx (goal ≥ ${t.goal}×: ${verdict(s / n >= t.goal)}); best of ${ROUNDS}: ${sBest.toFixed(0)} vs ${nBest.toFixed(0)} = ${ratio(sBest / nBest)}`,
+      );
+      console.log(
+        `P1 ${t.name.padEnd(4)} stoa logging every request (STOA_LOG_LEVEL=info, the default): ${sl.toFixed(0)} req/s = ${ratio(sl / n)} nginx`,
       );
       console.log(
         `P1 ${t.name.padEnd(4)} references: hono serveStatic ${hd.toFixed(0)} req/s = ${ratio(hd / n)} nginx; hono from memory ${hm.toFixed(0)} req/s = ${ratio(hm / n)} nginx`,
