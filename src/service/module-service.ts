@@ -295,6 +295,19 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     query: string,
     signal?: AbortSignal,
   ): Promise<{ info: RevInfo; cache: CacheResult }> {
+    if (isValid(query) && isCanonicalVersion(query)) {
+      // Nearly always the version itself: filled directly (the fill checks it as stat would, and
+      // reads go.mod from the same pack as the module's files: one upstream fetch fewer). Resolved
+      // first only when it is not a version of its own — e.g. v2.0.0 of a module that has only
+      // v2.0.0+incompatible — or does not exist (the stat then gives the error).
+      try {
+        const cache = await ensureVersion(module, query, signal);
+        const info = await readInfo(module, query, signal);
+        if (info) return { info, cache };
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
     const { value: resolved, coalesced } = await rememberNotFound(`stat:${module}@${query}`, () =>
       coalescer.run(
         `stat:${module}@${query}`,

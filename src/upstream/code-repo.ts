@@ -419,6 +419,24 @@ export class CodeRepo {
   }
 
   /**
+   * Where `locate(version)` will look, found without reading a file: the commit the version names
+   * and the go.mod paths findDir reads there, in its order (`<codeDir>/go.mod`, then
+   * `<codeDir>/vN/go.mod` for a `/vN` path). Lets a fill fetch those go.mod files together with the
+   * module's other files. Throws what `stat` of the commit throws (NotFoundError for a version that
+   * names no commit).
+   */
+  async likelyLocation(
+    version: string,
+    signal: AbortSignal,
+  ): Promise<{ rev: string; dir: string; majorDir: string | null }> {
+    const info = await this.code.stat(this.revToRev(version), signal);
+    const hasMajorDir =
+      this.pathMajor !== '' && this.codeRoot !== this.modPath && !this.pathMajor.startsWith('.');
+    const majorDir = hasMajorDir ? joinDir(this.codeDir, this.pathMajor.slice(1)) : null;
+    return { rev: info.name, dir: this.codeDir, majorDir };
+  }
+
+  /**
    * Resolves a canonical version for `.mod`/`.zip`: stats it (which validates pseudo-versions and
    * +incompatible) and requires the result to be exactly `version`; then locates the module.
    */
@@ -439,6 +457,10 @@ export class CodeRepo {
   describe(): string {
     return this.prefixed(`repo ${this.codeRoot} dir "${this.codeDir}" major "${this.pathMajor}"`);
   }
+}
+
+function joinDir(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
 }
 
 function formatPseudoTime(seconds: number): string {

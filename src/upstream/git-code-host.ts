@@ -6,7 +6,7 @@
  */
 import { NotFoundError, UpstreamError } from '../errors.js';
 import type { CommitGraph } from '../git/commit-graph.js';
-import type { GitRemote, RefList, TreeEntry } from '../git/remote.js';
+import type { BlobSet, GitRemote, RefList, TreeEntry } from '../git/remote.js';
 import type { CodeHost, CodeRevInfo } from './code-host.js';
 
 const MIN_HASH_DIGITS = 7;
@@ -18,15 +18,25 @@ export interface GitCodeHostOptions {
   url: string;
 }
 
-export function createGitCodeHost(options: GitCodeHostOptions): CodeHost & {
+export interface GitCodeHost extends CodeHost {
   readTree(commit: string, signal: AbortSignal): Promise<TreeEntry[]>;
-} {
+  /**
+   * Lets `readFile` take files of `commit` from blobs the caller already fetched (a fill's pack of
+   * the module's files) instead of fetching them one by one; until the returned function is called.
+   * The caller keeps owning `blobs`.
+   */
+  useBlobs(commit: string, blobs: BlobSet): () => void;
+}
+
+export function createGitCodeHost(options: GitCodeHostOptions): GitCodeHost {
   const { remote } = options;
   let refsPromise: Promise<RefList> | undefined;
   let graph: CommitGraph | undefined;
   const trees = new Map<string, Promise<TreeEntry[]>>();
   const files = new Map<string, Uint8Array | null>();
   const commitTimes = new Map<string, number>();
+  /** Commit → blobs of it fetched by a caller (see useBlobs). */
+  const lent = new Map<string, BlobSet>();
 
   function refs(signal: AbortSignal): Promise<RefList> {
     refsPromise ??= remote.listRefs(signal).catch((err: unknown) => {
@@ -141,7 +151,8 @@ export function createGitCodeHost(options: GitCodeHostOptions): CodeHost & {
         files.set(key, null);
         return null;
       }
-      const blobs = await remote.fetchBlobs([entry.oid], signal);
+      const own = lent.get(commit);
+      const blobs = own?.has(entry.oid) === true ? own : await remote.fetchBlobs([entry.oid], signal);
       try {
         if ((await blobs.size(entry.oid)) > MAX_SMALL_FILE) {
           throw new UpstreamError(`${path} at ${commit.slice(0, 12)} is larger than 16 MiB`);
@@ -150,7 +161,7 @@ export function createGitCodeHost(options: GitCodeHostOptions): CodeHost & {
         files.set(key, data);
         return data;
       } finally {
-        await blobs.close();
+        if (blobs !== own) await blobs.close();
       }
     },
 
@@ -164,5 +175,12 @@ export function createGitCodeHost(options: GitCodeHostOptions): CodeHost & {
     },
 
     readTree,
+
+    useBlobs(commit, blobs) {
+      lent.set(commit, blobs);
+      return () => {
+        if (lent.get(commit) === blobs) lent.delete(commit);
+      };
+    },
   };
 }

@@ -4,14 +4,14 @@
  * call) and a CodeRepo for the module; zips are built from exactly the module's blobs.
  */
 import { PassThrough, Readable } from 'node:stream';
-import { UpstreamError } from '../errors.js';
-import { createGitRemote, type GitRemote, type TreeEntry } from '../git/remote.js';
+import { NotFoundError, UpstreamError } from '../errors.js';
+import { createGitRemote, type BlobSet, type GitRemote, type TreeEntry } from '../git/remote.js';
 import { modFileFor } from '../module/gomod.js';
 import { prepareModuleZip, type TreeEntry as ZipTreeEntry } from '../module/module-zip.js';
 import type { ZipBuild } from '../service/artifact-store.js';
 import type { Telemetry } from '../telemetry.js';
 import { CodeRepo } from './code-repo.js';
-import { createGitCodeHost } from './git-code-host.js';
+import { createGitCodeHost, type GitCodeHost } from './git-code-host.js';
 import { hostOf, politeRemote, type HostGate } from './politeness.js';
 import type { RepoLocation, RepoResolver } from './repo-resolver.js';
 import type { BuiltVersion, ModuleSource } from './source.js';
@@ -32,8 +32,10 @@ export interface GitSourceOptions {
 
 interface OpenRepo {
   remote: GitRemote;
-  host: ReturnType<typeof createGitCodeHost>;
+  host: GitCodeHost;
 }
+
+const isBlob = (e: TreeEntry): boolean => e.mode === SYMLINK || REGULAR.has(e.mode);
 
 const REGULAR = new Set([0o100644, 0o100755]);
 
@@ -68,6 +70,102 @@ export function neededEntries(tree: readonly TreeEntry[], dir: string): TreeEntr
       ancestors.has(parent)
     );
   });
+}
+
+interface LocatedVersion {
+  info: BuiltVersion['info'];
+  mod: Uint8Array;
+  /** The module's directory in the repository. */
+  dir: string;
+  /** Tree entries the zip needs (neededEntries). */
+  entries: TreeEntry[];
+  /** Their blobs (the caller closes them). */
+  blobs: BlobSet;
+}
+
+/**
+ * Resolves and locates `version` (cmd/go's rules, `CodeRepo.locate`) and fetches the blobs of its
+ * module: with the early pack (fetchLikelyBlobs) when it guessed right, which is nearly always, so
+ * a fill costs one fetch for every file it reads; else the early pack is dropped and the right
+ * blobs are fetched.
+ */
+async function locateAndFetch(
+  { repo, remote, host }: OpenRepo & { repo: CodeRepo },
+  version: string,
+  signal: AbortSignal,
+): Promise<LocatedVersion> {
+  const early = await fetchLikelyBlobs(repo, host, remote, version, signal);
+  try {
+    // While the early pack is lent to the host, locate's go.mod reads cost no request.
+    const { info, location } = await (early
+      ? withLent(host, early, () => repo.locate(version, signal))
+      : repo.locate(version, signal));
+    const mod = modFileFor(repo.modPath, location.goMod);
+    const entries = neededEntries(await host.readTree(location.rev, signal), location.dir);
+    if (early && early.rev === location.rev && early.dir === location.dir) {
+      return { info, mod, dir: location.dir, entries, blobs: early.blobs };
+    }
+    await early?.blobs.close();
+    const oids = [...new Set(entries.filter(isBlob).map((e) => e.oid))];
+    return { info, mod, dir: location.dir, entries, blobs: await remote.fetchBlobs(oids, signal) };
+  } catch (err) {
+    await early?.blobs.close();
+    throw err;
+  }
+}
+
+interface EarlyBlobs {
+  rev: string;
+  dir: string;
+  blobs: BlobSet;
+}
+
+/**
+ * One pack with everything a fill will read at the version's commit: the blobs of the directory
+ * findDir will most likely pick (`<codeDir>/vN` when the tree has its go.mod, else `<codeDir>`),
+ * and the go.mod files findDir reads to decide. Fetched before `locate`, whose go.mod reads then
+ * come from it: a fill costs one fetch fewer than reading go.mod on its own first. Null when the
+ * version names no commit (`locate` reports that, in Go's words).
+ */
+async function fetchLikelyBlobs(
+  repo: CodeRepo,
+  host: GitCodeHost,
+  remote: GitRemote,
+  version: string,
+  signal: AbortSignal,
+): Promise<EarlyBlobs | null> {
+  let likely: Awaited<ReturnType<CodeRepo['likelyLocation']>>;
+  try {
+    likely = await repo.likelyLocation(version, signal);
+  } catch (err) {
+    if (err instanceof NotFoundError) return null;
+    throw err;
+  }
+  const tree = await host.readTree(likely.rev, signal);
+  const goMods = new Set([joinDir(likely.dir, 'go.mod')]);
+  let dir = likely.dir;
+  if (likely.majorDir !== null) {
+    const majorGoMod = joinDir(likely.majorDir, 'go.mod');
+    goMods.add(majorGoMod);
+    if (tree.some((e) => e.path === majorGoMod && isBlob(e))) dir = likely.majorDir;
+  }
+  const wanted = neededEntries(tree, dir).filter(isBlob);
+  wanted.push(...tree.filter((e) => goMods.has(e.path) && isBlob(e)));
+  const blobs = await remote.fetchBlobs([...new Set(wanted.map((e) => e.oid))], signal);
+  return { rev: likely.rev, dir, blobs };
+}
+
+async function withLent<T>(host: GitCodeHost, early: EarlyBlobs, work: () => Promise<T>): Promise<T> {
+  const giveBack = host.useBlobs(early.rev, early.blobs);
+  try {
+    return await work();
+  } finally {
+    giveBack();
+  }
+}
+
+function joinDir(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
 }
 
 export function createGitSource(options: GitSourceOptions): ModuleSource {
@@ -121,30 +219,26 @@ export function createGitSource(options: GitSourceOptions): ModuleSource {
     },
 
     async build(module, version, signal): Promise<BuiltVersion> {
-      const { repo, remote, host } = await open(module, signal);
-      const { info, location } = await repo.locate(version, signal);
-      const mod = modFileFor(module, location.goMod);
-      const tree = await host.readTree(location.rev, signal);
-      const entries = neededEntries(tree, location.dir);
-      const blobIds = [
-        ...new Set(entries.filter((e) => e.mode === SYMLINK || REGULAR.has(e.mode)).map((e) => e.oid)),
-      ];
-      const blobs = await remote.fetchBlobs(blobIds, signal);
+      const { info, mod, dir, entries, blobs } = await locateAndFetch(
+        await open(module, signal),
+        version,
+        signal,
+      );
       try {
         const files: ZipTreeEntry[] = [];
         for (const e of entries) {
-          const isBlob = e.mode === SYMLINK || REGULAR.has(e.mode);
+          const blob = isBlob(e);
           files.push({
             path: e.path,
             mode: e.mode,
             oid: e.oid,
-            size: isBlob ? await blobs.size(e.oid) : 0,
-            open: isBlob ? () => blobs.stream(e.oid) : emptyStream,
+            size: blob ? await blobs.size(e.oid) : 0,
+            open: blob ? () => blobs.stream(e.oid) : emptyStream,
           });
         }
         const moduleZip = await prepareModuleZip({
           entries: files,
-          moduleDir: location.dir,
+          moduleDir: dir,
           modulePath: module,
           version,
         });

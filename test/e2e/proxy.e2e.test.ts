@@ -202,6 +202,50 @@ describe('proxy end to end with the go command', () => {
     assert.ok(r.Error, 'go reports an error');
   });
 
+  it('a cold version costs four upstream requests: refs (2), its tree, then every file it reads in one pack', async () => {
+    const cases: { repo: string; module: string; version: string; first: 'info' | 'mod' | 'zip' }[] = [
+      { repo: 'acme/cost-root', module: 'github.com/acme/cost-root', version: 'v1.0.0', first: 'info' },
+      { repo: 'acme/cost-sub', module: 'github.com/acme/cost-sub/tools', version: 'v1.2.0', first: 'zip' },
+      { repo: 'acme/cost-major', module: 'github.com/acme/cost-major/v3', version: 'v3.0.0', first: 'mod' },
+      {
+        repo: 'acme/cost-nomod',
+        module: 'github.com/acme/cost-nomod',
+        version: 'v2.0.0+incompatible',
+        first: 'info',
+      },
+    ];
+    for (const c of cases) {
+      publish(h, c.repo, (r) => {
+        r.write({
+          ...(c.repo === 'acme/cost-nomod' ? {} : { 'go.mod': `module github.com/${c.repo}\n` }),
+          LICENSE: 'license\n',
+          'a.go': 'package a\n',
+          'tools/go.mod': `module github.com/${c.repo}/tools\n`,
+          'tools/t.go': 'package tools\n',
+          'v3/go.mod': `module github.com/${c.repo}/v3\n`,
+          'v3/b.go': 'package b\n',
+        }).commit('init');
+        r.tag('v1.0.0').tag('tools/v1.2.0').tag('v2.0.0').tag('v3.0.0');
+      });
+    }
+    for (const c of cases) {
+      h.git.resetCounts();
+      const order = [c.first, ...(['info', 'mod', 'zip'] as const).filter((k) => k !== c.first)];
+      for (const kind of order) {
+        const res = await fetch(`${h.stoa.url}/${c.module}/@v/${c.version}.${kind}`);
+        assert.equal(res.status, 200, `${c.module}@${c.version}.${kind}: ${res.status}`);
+        await res.arrayBuffer();
+      }
+      const mine = h.git.requests.filter((r) => r.path.startsWith(`/${c.repo}.git/`));
+      const count = (command: string): number => mine.filter((r) => r.command === command).length;
+      assert.deepEqual(
+        { 'info-refs': count('info-refs'), 'ls-refs': count('ls-refs'), fetch: count('fetch') },
+        { 'info-refs': 1, 'ls-refs': 1, fetch: 2 },
+        `${c.module}@${c.version}, ${c.first} first`,
+      );
+    }
+  });
+
   it('50 concurrent requests for one uncached zip cause the upstream fetches of a single fill', async () => {
     // One cold fill of v1.0.0 for reference, then 50 concurrent requests for the same-shaped v1.1.0.
     publish(h, 'acme/coalesce', (r) => {
