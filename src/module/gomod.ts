@@ -86,8 +86,21 @@ export interface ModuleLocation {
   readonly goMod: Uint8Array | null;
 }
 
-function joinPath(dir: string, name: string): string {
+/** `dir/name`, or `name` in the root (""). */
+export function joinPath(dir: string, name: string): string {
   return dir === '' ? name : `${dir}/${name}`;
+}
+
+/**
+ * The major-version subdirectory findModuleDir also looks in (`<codeDir>/vN` for a `/vN` module
+ * path below its repository root), or null when there is none to look in.
+ */
+export function majorSubdir(
+  input: Pick<FindModuleDirInput, 'codeRoot' | 'modPath' | 'codeDir' | 'pathMajor'>,
+): string | null {
+  const { codeRoot, modPath, codeDir, pathMajor } = input;
+  if (pathMajor === '' || codeRoot === modPath || pathMajor.startsWith('.')) return null;
+  return joinPath(codeDir, pathMajor.slice(1));
 }
 
 /**
@@ -104,8 +117,8 @@ export async function findModuleDir(input: FindModuleDirInput): Promise<ModuleLo
     gomod1 !== null && (isMajor(mpath1, pathMajor) || (pathMajor === '' && mpath1.startsWith('gopkg.in/')));
 
   let file2 = '';
-  if (pathMajor !== '' && codeRoot !== modPath && !pathMajor.startsWith('.')) {
-    const dir2 = joinPath(codeDir, pathMajor.slice(1));
+  const dir2 = majorSubdir(input);
+  if (dir2 !== null) {
     file2 = joinPath(dir2, 'go.mod');
     const gomod2 = await readFile(file2);
     const mpath2 = gomod2 ? modulePath(gomod2) : '';

@@ -6,7 +6,7 @@
  */
 import { NotFoundError } from '../errors.js';
 import { checkPath, matchPathMajor, pathMajorPrefix, splitPathVersion } from '../module/check-path.js';
-import { findModuleDir } from '../module/gomod.js';
+import { findModuleDir, majorSubdir } from '../module/gomod.js';
 import {
   isPseudoVersion,
   pseudoVersion,
@@ -430,10 +430,7 @@ export class CodeRepo {
     signal: AbortSignal,
   ): Promise<{ rev: string; dir: string; majorDir: string | null }> {
     const info = await this.code.stat(this.revToRev(version), signal);
-    const hasMajorDir =
-      this.pathMajor !== '' && this.codeRoot !== this.modPath && !this.pathMajor.startsWith('.');
-    const majorDir = hasMajorDir ? joinDir(this.codeDir, this.pathMajor.slice(1)) : null;
-    return { rev: info.name, dir: this.codeDir, majorDir };
+    return { rev: info.name, dir: this.codeDir, majorDir: majorSubdir(this) };
   }
 
   /**
@@ -457,10 +454,6 @@ export class CodeRepo {
   describe(): string {
     return this.prefixed(`repo ${this.codeRoot} dir "${this.codeDir}" major "${this.pathMajor}"`);
   }
-}
-
-function joinDir(dir: string, name: string): string {
-  return dir === '' ? name : `${dir}/${name}`;
 }
 
 function formatPseudoTime(seconds: number): string {

@@ -6,7 +6,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { NotFoundError, UpstreamError } from '../errors.js';
 import { createGitRemote, type BlobSet, type GitRemote, type TreeEntry } from '../git/remote.js';
-import { modFileFor } from '../module/gomod.js';
+import { joinPath, modFileFor } from '../module/gomod.js';
 import { prepareModuleZip, type TreeEntry as ZipTreeEntry } from '../module/module-zip.js';
 import type { ZipBuild } from '../service/artifact-store.js';
 import type { Telemetry } from '../telemetry.js';
@@ -35,8 +35,6 @@ interface OpenRepo {
   host: GitCodeHost;
 }
 
-const isBlob = (e: TreeEntry): boolean => e.mode === SYMLINK || REGULAR.has(e.mode);
-
 const REGULAR = new Set([0o100644, 0o100755]);
 
 /**
@@ -49,6 +47,7 @@ async function* emptyStream(): AsyncIterable<Uint8Array> {
   // a gitlink has no content
 }
 const SYMLINK = 0o120000;
+const isBlob = (e: TreeEntry): boolean => e.mode === SYMLINK || REGULAR.has(e.mode);
 
 /** Blob ids the zip of a module in `dir` needs: its files, the root LICENSE, .gitattributes on the way. */
 export function neededEntries(tree: readonly TreeEntry[], dir: string): TreeEntry[] {
@@ -142,10 +141,10 @@ async function fetchLikelyBlobs(
     throw err;
   }
   const tree = await host.readTree(likely.rev, signal);
-  const goMods = new Set([joinDir(likely.dir, 'go.mod')]);
+  const goMods = new Set([joinPath(likely.dir, 'go.mod')]);
   let dir = likely.dir;
   if (likely.majorDir !== null) {
-    const majorGoMod = joinDir(likely.majorDir, 'go.mod');
+    const majorGoMod = joinPath(likely.majorDir, 'go.mod');
     goMods.add(majorGoMod);
     if (tree.some((e) => e.path === majorGoMod && isBlob(e))) dir = likely.majorDir;
   }
@@ -162,10 +161,6 @@ async function withLent<T>(host: GitCodeHost, early: EarlyBlobs, work: () => Pro
   } finally {
     giveBack();
   }
-}
-
-function joinDir(dir: string, name: string): string {
-  return dir === '' ? name : `${dir}/${name}`;
 }
 
 export function createGitSource(options: GitSourceOptions): ModuleSource {
