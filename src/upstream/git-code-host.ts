@@ -12,6 +12,11 @@ import type { CodeHost, CodeRevInfo } from './code-host.js';
 const MIN_HASH_DIGITS = 7;
 const MAX_SMALL_FILE = 16 << 20;
 
+/** A tree entry with content: a regular or executable file, or a symlink (read as its target text). */
+export function isFile(e: TreeEntry): boolean {
+  return e.mode === 0o100644 || e.mode === 0o100755 || e.mode === 0o120000;
+}
+
 export interface GitCodeHostOptions {
   remote: GitRemote;
   /** Public repository URL for `.info` Origin (e.g. `https://github.com/o/r`). */
@@ -21,11 +26,11 @@ export interface GitCodeHostOptions {
 export interface GitCodeHost extends CodeHost {
   readTree(commit: string, signal: AbortSignal): Promise<TreeEntry[]>;
   /**
-   * Lets `readFile` take files of `commit` from blobs the caller already fetched (a fill's pack of
-   * the module's files) instead of fetching them one by one; until the returned function is called.
-   * The caller keeps owning `blobs`.
+   * Makes `readFile(commit, path)` answer these paths from `blobs`, a pack the caller fetched (with
+   * the module's files), instead of fetching each file on its own. Paths absent from the commit, not
+   * files, not in `blobs`, or too large are left to readFile. The caller keeps owning `blobs`.
    */
-  useBlobs(commit: string, blobs: BlobSet): () => void;
+  takeFiles(commit: string, paths: readonly string[], blobs: BlobSet, signal: AbortSignal): Promise<void>;
 }
 
 export function createGitCodeHost(options: GitCodeHostOptions): GitCodeHost {
@@ -35,8 +40,6 @@ export function createGitCodeHost(options: GitCodeHostOptions): GitCodeHost {
   const trees = new Map<string, Promise<TreeEntry[]>>();
   const files = new Map<string, Uint8Array | null>();
   const commitTimes = new Map<string, number>();
-  /** Commit → blobs of it fetched by a caller (see useBlobs). */
-  const lent = new Map<string, BlobSet>();
 
   function refs(signal: AbortSignal): Promise<RefList> {
     refsPromise ??= remote.listRefs(signal).catch((err: unknown) => {
@@ -147,12 +150,11 @@ export function createGitCodeHost(options: GitCodeHostOptions): GitCodeHost {
       const tree = await readTree(commit, signal);
       const entry = tree.find((e) => e.path === path);
       // `git cat-file blob rev:path` semantics, as cmd/go reads files: a symlink reads as its target text.
-      if (!entry || (entry.mode !== 0o100644 && entry.mode !== 0o100755 && entry.mode !== 0o120000)) {
+      if (!entry || !isFile(entry)) {
         files.set(key, null);
         return null;
       }
-      const own = lent.get(commit);
-      const blobs = own?.has(entry.oid) === true ? own : await remote.fetchBlobs([entry.oid], signal);
+      const blobs = await remote.fetchBlobs([entry.oid], signal);
       try {
         if ((await blobs.size(entry.oid)) > MAX_SMALL_FILE) {
           throw new UpstreamError(`${path} at ${commit.slice(0, 12)} is larger than 16 MiB`);
@@ -161,7 +163,7 @@ export function createGitCodeHost(options: GitCodeHostOptions): GitCodeHost {
         files.set(key, data);
         return data;
       } finally {
-        if (blobs !== own) await blobs.close();
+        await blobs.close();
       }
     },
 
@@ -176,11 +178,15 @@ export function createGitCodeHost(options: GitCodeHostOptions): GitCodeHost {
 
     readTree,
 
-    useBlobs(commit, blobs) {
-      lent.set(commit, blobs);
-      return () => {
-        if (lent.get(commit) === blobs) lent.delete(commit);
-      };
+    async takeFiles(commit, paths, blobs, signal) {
+      const tree = await readTree(commit, signal);
+      for (const path of paths) {
+        const key = `${commit}:${path}`;
+        const entry = tree.find((e) => e.path === path);
+        if (files.has(key) || !entry || !isFile(entry) || !blobs.has(entry.oid)) continue;
+        if ((await blobs.size(entry.oid)) > MAX_SMALL_FILE) continue;
+        files.set(key, await blobs.read(entry.oid));
+      }
     },
   };
 }

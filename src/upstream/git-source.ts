@@ -11,7 +11,7 @@ import { prepareModuleZip, type TreeEntry as ZipTreeEntry } from '../module/modu
 import type { ZipBuild } from '../service/artifact-store.js';
 import type { Telemetry } from '../telemetry.js';
 import { CodeRepo } from './code-repo.js';
-import { createGitCodeHost, type GitCodeHost } from './git-code-host.js';
+import { createGitCodeHost, isFile, type GitCodeHost } from './git-code-host.js';
 import { hostOf, politeRemote, type HostGate } from './politeness.js';
 import type { RepoLocation, RepoResolver } from './repo-resolver.js';
 import type { BuiltVersion, ModuleSource } from './source.js';
@@ -35,8 +35,6 @@ interface OpenRepo {
   host: GitCodeHost;
 }
 
-const REGULAR = new Set([0o100644, 0o100755]);
-
 /**
  * Deflate level of stored zips. The go command checks `h1:` over file contents, never the zip bytes,
  * so the level is ours to choose: 1 builds about twice as fast as 6 for a slightly larger zip.
@@ -46,8 +44,6 @@ const ZIP_LEVEL = 1;
 async function* emptyStream(): AsyncIterable<Uint8Array> {
   // a gitlink has no content
 }
-const SYMLINK = 0o120000;
-const isBlob = (e: TreeEntry): boolean => e.mode === SYMLINK || REGULAR.has(e.mode);
 
 /** Blob ids the zip of a module in `dir` needs: its files, the root LICENSE, .gitattributes on the way. */
 export function neededEntries(tree: readonly TreeEntry[], dir: string): TreeEntry[] {
@@ -58,7 +54,7 @@ export function neededEntries(tree: readonly TreeEntry[], dir: string): TreeEntr
     for (let i = 1; i < parts.length; i++) ancestors.add(parts.slice(0, i).join('/'));
   }
   return tree.filter((e) => {
-    if (e.mode !== SYMLINK && !REGULAR.has(e.mode)) return e.path.startsWith(prefix);
+    if (!isFile(e)) return e.path.startsWith(prefix);
     if (e.path.startsWith(prefix)) return true;
     if (dir !== '' && e.path === 'LICENSE') return true;
     const slash = e.path.lastIndexOf('/');
@@ -95,17 +91,15 @@ async function locateAndFetch(
 ): Promise<LocatedVersion> {
   const early = await fetchLikelyBlobs(repo, host, remote, version, signal);
   try {
-    // While the early pack is lent to the host, locate's go.mod reads cost no request.
-    const { info, location } = await (early
-      ? withLent(host, early, () => repo.locate(version, signal))
-      : repo.locate(version, signal));
+    // The go.mod files locate reads were taken from the early pack: they cost no request.
+    const { info, location } = await repo.locate(version, signal);
     const mod = modFileFor(repo.modPath, location.goMod);
     const entries = neededEntries(await host.readTree(location.rev, signal), location.dir);
     if (early && early.rev === location.rev && early.dir === location.dir) {
       return { info, mod, dir: location.dir, entries, blobs: early.blobs };
     }
     await early?.blobs.close();
-    const oids = [...new Set(entries.filter(isBlob).map((e) => e.oid))];
+    const oids = [...new Set(entries.filter(isFile).map((e) => e.oid))];
     return { info, mod, dir: location.dir, entries, blobs: await remote.fetchBlobs(oids, signal) };
   } catch (err) {
     await early?.blobs.close();
@@ -122,9 +116,10 @@ interface EarlyBlobs {
 /**
  * One pack with everything a fill will read at the version's commit: the blobs of the directory
  * findDir will most likely pick (`<codeDir>/vN` when the tree has its go.mod, else `<codeDir>`),
- * and the go.mod files findDir reads to decide. Fetched before `locate`, whose go.mod reads then
- * come from it: a fill costs one fetch fewer than reading go.mod on its own first. Null when the
- * version names no commit (`locate` reports that, in Go's words).
+ * and the go.mod files findDir reads to decide. Fetched before `locate`, and its go.mod files handed
+ * to the code host, so locate's reads cost no request: a fill costs one fetch fewer than reading
+ * go.mod on its own first. Null when the version names no commit (`locate` reports that, in Go's
+ * words).
  */
 async function fetchLikelyBlobs(
   repo: CodeRepo,
@@ -146,21 +141,18 @@ async function fetchLikelyBlobs(
   if (likely.majorDir !== null) {
     const majorGoMod = joinPath(likely.majorDir, 'go.mod');
     goMods.add(majorGoMod);
-    if (tree.some((e) => e.path === majorGoMod && isBlob(e))) dir = likely.majorDir;
+    if (tree.some((e) => e.path === majorGoMod && isFile(e))) dir = likely.majorDir;
   }
-  const wanted = neededEntries(tree, dir).filter(isBlob);
-  wanted.push(...tree.filter((e) => goMods.has(e.path) && isBlob(e)));
+  const wanted = neededEntries(tree, dir).filter(isFile);
+  wanted.push(...tree.filter((e) => goMods.has(e.path) && isFile(e)));
   const blobs = await remote.fetchBlobs([...new Set(wanted.map((e) => e.oid))], signal);
-  return { rev: likely.rev, dir, blobs };
-}
-
-async function withLent<T>(host: GitCodeHost, early: EarlyBlobs, work: () => Promise<T>): Promise<T> {
-  const giveBack = host.useBlobs(early.rev, early.blobs);
   try {
-    return await work();
-  } finally {
-    giveBack();
+    await host.takeFiles(likely.rev, [...goMods], blobs, signal);
+  } catch (err) {
+    await blobs.close();
+    throw err;
   }
+  return { rev: likely.rev, dir, blobs };
 }
 
 export function createGitSource(options: GitSourceOptions): ModuleSource {
@@ -222,7 +214,7 @@ export function createGitSource(options: GitSourceOptions): ModuleSource {
       try {
         const files: ZipTreeEntry[] = [];
         for (const e of entries) {
-          const blob = isBlob(e);
+          const blob = isFile(e);
           files.push({
             path: e.path,
             mode: e.mode,
