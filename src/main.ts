@@ -160,7 +160,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
 
   // Warm .info/.mod answers are written by the fast path; every other request goes to hono.
-  const hitFastPath = createHitFastPath({ service, telemetry, isDraining: () => draining });
+  const hitFastPath = createHitFastPath({
+    service,
+    telemetry,
+    isDraining: () => draining,
+    onTelemetryError: (err) => logger.warn({ err }, 'reporting a request failed'),
+  });
   const appListener = getRequestListener(app.fetch, { hostname: config.host });
   const server: Server = createServer((req, res) => {
     if (!hitFastPath(req, res)) void appListener(req, res);
@@ -269,7 +274,11 @@ async function main(argv: string[]): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string): void => {
-      if (stopping) return;
+      if (stopping) {
+        // A second signal: stop waiting. process.exit runs the exit handlers, so logs still flush.
+        logger.warn({ signal }, 'second signal: exiting without waiting for the drain');
+        process.exit(1);
+      }
       stopping = true;
       logger.info({ signal }, 'draining');
       running.drain().then(
@@ -280,8 +289,8 @@ async function main(argv: string[]): Promise<number> {
         },
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
   });
 }
 

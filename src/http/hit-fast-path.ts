@@ -29,9 +29,14 @@ export interface HitFastPathDeps {
   service: Pick<ModuleService, 'peek'>;
   telemetry: Pick<Telemetry, 'request'>;
   isDraining(): boolean;
+  /** Reporting the request failed after its answer was written (the app would have answered 500). */
+  onTelemetryError(err: unknown): void;
   /** Request paths remembered (parsed, or known not to be a fast-path target); default 10,000. */
   maxPaths?: number;
 }
+
+/** Longer request paths are left to the app (and never remembered): no module path is this long. */
+const MAX_FAST_PATH = 512;
 
 /** Answers the request and returns true, or returns false having done nothing. */
 export type HitFastPath = (req: IncomingMessage, res: ServerResponse) => boolean;
@@ -65,18 +70,31 @@ export function createHitFastPath(deps: HitFastPathDeps): HitFastPath {
     return target;
   }
 
+  /** The warm answer for this request, or null; any failure is left to the app to answer. */
+  function lookup(
+    method: string | undefined,
+    url: string | undefined,
+  ): { target: Target; body: Uint8Array } | null {
+    // Absolute-form, percent-encoded (the app decodes), query-carrying and very long request paths
+    // take the ordinary path.
+    if ((method !== 'GET' && method !== 'HEAD') || url === undefined || url.charCodeAt(0) !== 47) return null;
+    if (url.length > MAX_FAST_PATH || url.includes('?') || url.includes('%') || deps.isDraining())
+      return null;
+    try {
+      const target = targetOf(url);
+      const body = target && deps.service.peek(target.kind, target.module, target.version);
+      return target && body ? { target, body } : null;
+    } catch {
+      return null; // the app takes the request and answers (and reports) whatever failed
+    }
+  }
+
   return function hitFastPath(req, res) {
-    const method = req.method;
-    const url = req.url;
-    // Absolute-form and query-carrying requests take the ordinary path.
-    if ((method !== 'GET' && method !== 'HEAD') || url === undefined || url.charCodeAt(0) !== 47)
-      return false;
-    if (url.includes('?') || deps.isDraining()) return false;
     const start = performance.now();
-    const target = targetOf(url);
-    if (target === null) return false;
-    const body = deps.service.peek(target.kind, target.module, target.version);
-    if (body === undefined) return false;
+    const { method, url } = req;
+    const hit = lookup(method, url);
+    if (hit === null || method === undefined || url === undefined) return false;
+    const { target, body } = hit;
     res.writeHead(200, {
       'content-type': CONTENT_TYPE[target.kind],
       'content-length': String(body.byteLength),
@@ -84,16 +102,20 @@ export function createHitFastPath(deps: HitFastPathDeps): HitFastPath {
     });
     if (method === 'HEAD') res.end();
     else res.end(body);
-    deps.telemetry.request({
-      method,
-      endpoint: target.kind,
-      module: target.module,
-      path: url,
-      status: 200,
-      durationMs: performance.now() - start,
-      cache: 'hit',
-      bytes: body.byteLength,
-    });
+    try {
+      deps.telemetry.request({
+        method,
+        endpoint: target.kind,
+        module: target.module,
+        path: url,
+        status: 200,
+        durationMs: performance.now() - start,
+        cache: 'hit',
+        bytes: body.byteLength,
+      });
+    } catch (err) {
+      deps.onTelemetryError(err);
+    }
     return true;
   };
 }

@@ -9,6 +9,7 @@ import { ForbiddenError, isStoaError, NotFoundError, RedirectError } from '../er
 import type { Coalescer } from '../fetch/coalescer.js';
 import type { DistributedLocks } from '../fetch/distributed-lock.js';
 import type { Limiter } from '../fetch/limiter.js';
+import { matchPathMajor, splitPathVersion } from '../module/check-path.js';
 import { isCanonicalVersion, isValid } from '../module/semver.js';
 import { parseRevInfo, type RevInfo } from '../upstream/rev-info.js';
 import type { ModuleSource } from '../upstream/source.js';
@@ -94,6 +95,8 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
   const { store, source, coalescer, limiter } = deps;
   const now = deps.now ?? Date.now;
   const negatives = createNegativeCache(deps.negativeTtlMs, 10_000, now);
+  /** Cached `.info` bytes `peek` has checked (the store's cache hands out the same array each time). */
+  const checkedInfo = new WeakSet<Uint8Array>();
 
   /** Runs `work`, remembering a NotFoundError under `key`. */
   async function rememberNotFound<T>(key: string, work: () => Promise<T>): Promise<T> {
@@ -295,11 +298,12 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     query: string,
     signal?: AbortSignal,
   ): Promise<{ info: RevInfo; cache: CacheResult }> {
-    if (isValid(query) && isCanonicalVersion(query)) {
+    if (isValid(query) && isCanonicalVersion(query) && isVersionOfPath(module, query)) {
       // Nearly always the version itself: filled directly (the fill checks it as stat would, and
       // reads go.mod from the same pack as the module's files: one upstream fetch fewer). Resolved
-      // first only when it is not a version of its own — e.g. v2.0.0 of a module that has only
-      // v2.0.0+incompatible — or does not exist (the stat then gives the error).
+      // first when it cannot be — v2.0.0 of a path without /v2 (often v2.0.0+incompatible) — and
+      // when the fill finds it is not a version of its own or does not exist (the stat then gives
+      // the answer or the error).
       try {
         const cache = await ensureVersion(module, query, signal);
         const info = await readInfo(module, query, signal);
@@ -320,6 +324,12 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     const cache = await ensureVersion(module, resolved.Version, signal);
     const info = await readInfo(module, resolved.Version, signal);
     return { info: info ?? resolved, cache: coalesced ? 'coalesced' : cache };
+  }
+
+  /** Whether `version`'s major fits the module path (`/vN`, or v0/v1/+incompatible without one). */
+  function isVersionOfPath(module: string, version: string): boolean {
+    const split = splitPathVersion(module);
+    return split !== null && matchPathMajor(version, split.pathMajor);
   }
 
   function requireCanonical(module: string, version: string): void {
@@ -364,7 +374,13 @@ export function createModuleService(deps: ModuleServiceDeps): ModuleService {
     peek(kind, module, version) {
       if (deps.policy?.decide(module).kind === 'excluded') return undefined;
       const bytes = store.peek(kind, module, version);
-      if (bytes !== undefined) deps.telemetry.cacheLookup(kind, 'hit');
+      if (bytes === undefined) return undefined;
+      if (kind === 'info' && !checkedInfo.has(bytes)) {
+        // What `info` would serve as a hit: bytes that parse, naming this very version.
+        if (parseRevInfo(decoder.decode(bytes))?.Version !== version) return undefined;
+        checkedInfo.add(bytes);
+      }
+      deps.telemetry.cacheLookup(kind, 'hit');
       return bytes;
     },
 

@@ -420,16 +420,26 @@ export class CodeRepo {
 
   /**
    * Where `locate(version)` will look, found without reading a file: the commit the version names
-   * and the go.mod paths findDir reads there, in its order (`<codeDir>/go.mod`, then
-   * `<codeDir>/vN/go.mod` for a `/vN` path). Lets a fill fetch those go.mod files together with the
-   * module's other files. Throws what `stat` of the commit throws (NotFoundError for a version that
-   * names no commit).
+   * and the directories findDir considers (`<codeDir>`, and `<codeDir>/vN` for a `/vN` path). Lets
+   * a fill fetch the go.mod files findDir reads together with the module's other files. Throws
+   * NotFoundError (or InvalidRequestError for a malformed pseudo-version) when a check that needs no
+   * file already fails — a version of another major, a pseudo-version that does not name its
+   * commit's hash and time, a revision that does not exist: `locate` then reports it, in Go's
+   * words, without the fill having fetched any file.
    */
   async likelyLocation(
     version: string,
     signal: AbortSignal,
   ): Promise<{ rev: string; dir: string; majorDir: string | null }> {
+    if (!matchPathMajor(version, this.pathMajor))
+      throw notFound(`${version}: not a version of ${this.modPath}`);
     const info = await this.code.stat(this.revToRev(version), signal);
+    if (
+      isPseudoVersion(version) &&
+      (pseudoVersionRev(version) !== info.short || pseudoVersionTime(version).getTime() !== info.time * 1000)
+    ) {
+      throw notFound(`${version}: does not match its commit`);
+    }
     return { rev: info.name, dir: this.codeDir, majorDir: majorSubdir(this) };
   }
 

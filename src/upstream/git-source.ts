@@ -4,7 +4,7 @@
  * call) and a CodeRepo for the module; zips are built from exactly the module's blobs.
  */
 import { PassThrough, Readable } from 'node:stream';
-import { NotFoundError, UpstreamError } from '../errors.js';
+import { InvalidRequestError, NotFoundError, UpstreamError } from '../errors.js';
 import { createGitRemote, type BlobSet, type GitRemote, type TreeEntry } from '../git/remote.js';
 import { joinPath, modFileFor } from '../module/gomod.js';
 import { prepareModuleZip, type TreeEntry as ZipTreeEntry } from '../module/module-zip.js';
@@ -132,17 +132,24 @@ async function fetchLikelyBlobs(
   try {
     likely = await repo.likelyLocation(version, signal);
   } catch (err) {
-    if (err instanceof NotFoundError) return null;
+    if (err instanceof NotFoundError || err instanceof InvalidRequestError) return null;
     throw err;
   }
   const tree = await host.readTree(likely.rev, signal);
+  const has = (path: string): boolean => tree.some((e) => e.path === path && isFile(e));
   const goMods = new Set([joinPath(likely.dir, 'go.mod')]);
   let dir = likely.dir;
   if (likely.majorDir !== null) {
     const majorGoMod = joinPath(likely.majorDir, 'go.mod');
     goMods.add(majorGoMod);
-    if (tree.some((e) => e.path === majorGoMod && isFile(e))) dir = likely.majorDir;
+    if (has(majorGoMod)) dir = likely.majorDir;
   }
+  // What findDir and the +incompatible rule will refuse from the tree alone is not worth a pack:
+  // a module directory without go.mod (only a root module of major v0/v1 may lack one), and a
+  // +incompatible version of a commit with a root go.mod.
+  const rootWithout = dir === '' && !repo.pathMajor.startsWith('/');
+  if (!has(joinPath(dir, 'go.mod')) && !rootWithout) return null;
+  if (version.endsWith('+incompatible') && has('go.mod')) return null;
   const wanted = neededEntries(tree, dir).filter(isFile);
   wanted.push(...tree.filter((e) => goMods.has(e.path) && isFile(e)));
   const blobs = await remote.fetchBlobs([...new Set(wanted.map((e) => e.oid))], signal);
@@ -183,8 +190,26 @@ export function createGitSource(options: GitSourceOptions): ModuleSource {
     return opened;
   }
 
+  /**
+   * Module path → its repository, resolved in the last few seconds: a burst's list, .info, .mod and
+   * .zip (and a canonical .info that is filled, then resolved) make one go-import discovery request
+   * for a module on another host, not one each. Only answers are kept; failures are not.
+   */
+  const resolved = new Map<string, { location: RepoLocation; at: number }>();
+
+  async function resolve(module: string, signal: AbortSignal): Promise<RepoLocation> {
+    const now = Date.now();
+    for (const [k, v] of resolved) if (now - v.at > reuseMs) resolved.delete(k);
+    const known = resolved.get(module);
+    if (known) return known.location;
+    const location = await options.resolver.resolve(module, signal);
+    if (resolved.size >= 256) resolved.delete(resolved.keys().next().value ?? '');
+    resolved.set(module, { location, at: now });
+    return location;
+  }
+
   async function open(module: string, signal: AbortSignal): Promise<OpenRepo & { repo: CodeRepo }> {
-    const loc = await options.resolver.resolve(module, signal);
+    const loc = await resolve(module, signal);
     const opened = openRepo(loc);
     return { ...opened, repo: new CodeRepo(opened.host, { modPath: module, codeRoot: loc.codeRoot }) };
   }

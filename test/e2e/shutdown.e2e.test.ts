@@ -2,7 +2,8 @@
  * SIGTERM on the real server process (`node --import tsx src/main.ts`): while a fill is in flight
  * (the fixture git server holds the pack fetch), new requests are answered 503 and /readyz says
  * draining; once the fill is let go, the in-flight request completes with 200, the lifetime stats
- * record is written, and the process exits 0.
+ * record is written, and the process exits 0. A second signal during a drain that cannot finish
+ * makes it exit 1 at once, with its last log line flushed.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -113,5 +114,77 @@ describe('graceful shutdown on SIGTERM', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('a second signal during the drain', () => {
+  let dir: string;
+  let git: GitServer;
+  let child: ChildProcess | undefined;
+  const fetchArrived = deferred();
+  const releaseFetch = deferred();
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'stoa-shutdown2-'));
+    const gitRoot = path.join(dir, 'git');
+    publishRepo(gitRoot, 'acme/stuck', (r) => {
+      r.write({ 'go.mod': 'module github.com/acme/stuck\n', 's.go': 'package stuck\n' }).commit('init');
+      r.tag('v1.0.0');
+    });
+    git = await startGitServer({
+      root: gitRoot,
+      missingAs401: true,
+      intercept: async (_req, _res, body) => {
+        if (body.subarray(0, 64).toString('latin1').includes('command=fetch')) {
+          fetchArrived.resolve();
+          await releaseFetch.promise; // never let go by the test: the drain cannot finish
+        }
+        return false;
+      },
+    });
+  });
+
+  after(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    releaseFetch.resolve();
+    await git.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('exits at once with status 1, its log lines flushed', async () => {
+    const port = await freePort();
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        STOA_HOST: '127.0.0.1',
+        STOA_PORT: String(port),
+        STOA_STORAGE_ROOT: path.join(dir, 'store'),
+        STOA_GITHUB_URL: git.url,
+        STOA_LOG_LEVEL: 'info',
+        STOA_SHUTDOWN_TIMEOUT: '10m',
+        STOA_REPLICA_ID: 'second-signal-test',
+        STOA_TEMP_DIR: dir,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child = proc;
+    let output = '';
+    // 'close': after the exit and after stdout and stderr have been read to their end
+    const exited = new Promise<number | null>((resolve) => proc.once('close', (code) => resolve(code)));
+    proc.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    proc.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    const base = `http://127.0.0.1:${port}`;
+    await until('stoa listening', () => Promise.resolve(output.includes('stoa listening')), 600);
+    const inFlight = fetch(`${base}/github.com/acme/stuck/@v/v1.0.0.zip`).catch((err: unknown) => err);
+    await fetchArrived.promise;
+    proc.kill('SIGTERM');
+    await until('draining', () => Promise.resolve(output.includes('"msg":"draining"')), 600);
+    assert.equal(proc.exitCode, null, 'the first signal waits for the fill');
+    proc.kill('SIGTERM');
+    assert.equal(await exited, 1, `exit code 1; output:\n${output}`);
+    assert.match(output, /"msg":"second signal: exiting without waiting for the drain"/);
+    await inFlight;
   });
 });

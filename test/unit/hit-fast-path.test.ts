@@ -86,7 +86,9 @@ describe('hit fast path', () => {
   const requests: RequestEvent[] = [];
   const lookups: string[] = [];
   const appCalls: string[] = [];
+  const telemetryErrors: unknown[] = [];
   let draining = false;
+  let failTelemetry = false;
   let store: ArtifactStore;
   let service: ModuleService;
   let fastPort = 0;
@@ -95,7 +97,10 @@ describe('hit fast path', () => {
 
   before(async () => {
     const telemetry: Telemetry = {
-      request: (e) => void requests.push(e),
+      request: (e) => {
+        if (failTelemetry) throw new Error('telemetry sink failed');
+        requests.push(e);
+      },
       cacheLookup: (kind, outcome) => void lookups.push(`${kind} ${outcome}`),
       upstream: () => undefined,
       fill: () => undefined,
@@ -134,7 +139,13 @@ describe('hit fast path', () => {
       isDraining: () => draining,
     });
     const listener = getRequestListener(app.fetch);
-    const fast = createHitFastPath({ service, telemetry, isDraining: () => draining, maxPaths: 4 });
+    const fast = createHitFastPath({
+      service,
+      telemetry,
+      isDraining: () => draining,
+      onTelemetryError: (err) => void telemetryErrors.push(err),
+      maxPaths: 4,
+    });
     const withFastPath = createServer((req, res) => {
       if (fast(req, res)) return;
       appCalls.push(`${req.method ?? ''} ${req.url ?? ''}`);
@@ -241,6 +252,8 @@ describe('hit fast path', () => {
       `/${MODULE}/../x/@v/v1.0.0.info`, // invalid
       `/${EXCLUDED}/@v/v1.0.0.info`, // excluded: 403 from the app
       `http://127.0.0.1/${MODULE}/@v/v1.0.0.info`, // absolute-form target
+      `/${MODULE.replace('acme', '%61cme')}/@v/v1.0.0.info`, // percent-encoded: the app decodes
+      `/${MODULE}/@v/v1.0.0.info${'/'.repeat(600)}`, // too long for the fast path (the app: 404)
     ];
     for (const target of others) {
       const { reachedApp } = await compare(target);
@@ -251,6 +264,46 @@ describe('hit fast path', () => {
     assert.equal((await compare(`//${MODULE}/@v/v1.0.0.info`)).answer.status, 200);
     const post = await compare(`/${MODULE}/@v/v1.0.0.info`, 'POST');
     assert.equal(post.reachedApp, true);
+  });
+
+  it('answers even when reporting fails, and hands the failure over instead of throwing', async () => {
+    const target = `/${MODULE}/@v/v1.0.0.info`;
+    await get(fastPort, target);
+    failTelemetry = true;
+    try {
+      appCalls.length = 0;
+      const answer = await get(fastPort, target);
+      assert.equal(answer.status, 200);
+      assert.equal(appCalls.length, 0);
+      assert.equal(telemetryErrors.length, 1);
+      assert.match(String(telemetryErrors[0]), /telemetry sink failed/);
+    } finally {
+      failTelemetry = false;
+    }
+    assert.equal((await get(fastPort, target)).status, 200, 'the server is still up');
+  });
+
+  it('leaves a stored .info that does not name its own version to the app', async () => {
+    // A record the route would not call immutable: its Version is another version's.
+    await store.putVersion(MODULE, 'v1.2.0', {
+      info: encoder.encode(JSON.stringify({ Version: 'v1.2.1', Time: '2024-01-02T03:04:05Z' })),
+      mod: encoder.encode(`module ${MODULE}\n`),
+      zip: {
+        hash: `h1:${'A'.repeat(43)}=`,
+        stream: new ReadableStream({
+          start(c) {
+            c.enqueue(encoder.encode('zip'));
+            c.close();
+          },
+        }),
+        done: Promise.resolve(),
+      },
+    });
+    const target = `/${MODULE}/@v/v1.2.0.info`;
+    await get(fastPort, target); // read once by the app: now in the cache
+    const again = await compare(target);
+    assert.equal(again.reachedApp, true);
+    assert.equal(again.answer.headers['cache-control'], 'public, max-age=60');
   });
 
   it('passes everything to the app while draining', async () => {
