@@ -11,12 +11,15 @@ import { registerObservabilityRoutes, type ObservabilityDeps } from './http/obse
 import { registerOpsRoutes, type OpsDeps } from './http/ops-routes.js';
 import type { Logger } from './logger.js';
 import type { ModuleService } from './service/module-service.js';
+import type { SumdbProxy } from './service/sumdb-proxy.js';
 import type { Telemetry } from './telemetry.js';
 
 export interface AppDeps extends OpsDeps {
   service: ModuleService;
   logger: Logger;
   telemetry: Telemetry;
+  /** The checksum databases proxied under `/sumdb/`; none when absent. */
+  sumdb?: SumdbProxy;
   /** `/metrics`, `/stats` and the dashboard at `/`; absent in apps built without them. */
   observability?: ObservabilityDeps;
 }
@@ -51,7 +54,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   registerOpsRoutes(app, deps);
   if (deps.observability) registerObservabilityRoutes(app, deps.observability);
-  registerGoproxyRoutes(app, deps.service);
+  registerGoproxyRoutes(app, deps.service, deps.sumdb);
 
   app.onError((err, c) => {
     const answer = errorAnswer(err, rawPath(c));

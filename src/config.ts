@@ -58,6 +58,27 @@ const hostMap = z
     return out;
   });
 
+/** Comma-separated checksum database URLs, each served under `/sumdb/<its host>/`; `off`: none. */
+const sumdbs = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const out: string[] = [];
+    if (s === 'off') return out;
+    for (const part of s.split(',').map((p) => p.trim())) {
+      if (part === '') continue;
+      if (!/^https?:\/\/[a-z0-9.-]+(:\d+)?\/*$/i.test(part)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `bad entry "${part}": want http(s)://host of a checksum database`,
+        });
+        continue;
+      }
+      out.push(part.replace(/\/+$/, ''));
+    }
+    return out;
+  });
+
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /** Athens' storage type names are accepted as they are. */
@@ -223,6 +244,13 @@ export const SETTINGS = {
     default: '',
     description:
       'Comma-separated `host=base-url` pairs: fetch modules of `host` from `base-url` instead (go-import discovery and git). For private mirrors and tests.',
+  }),
+  sumdbs: setting({
+    env: ['STOA_SUMDBS', 'ATHENS_SUM_DBS'],
+    schema: sumdbs,
+    default: 'https://sum.golang.org',
+    description:
+      'Checksum databases proxied under `/sumdb/<host>/` (comma-separated URLs); the go command then verifies go.sum through stoa. `off`: none (`/sumdb/*` is 404 and clients go to the database directly).',
   }),
   fillConcurrency: setting({
     env: ['STOA_FILL_CONCURRENCY'],

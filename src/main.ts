@@ -26,7 +26,11 @@ import { combineTelemetry } from './telemetry.js';
 import { createArtifactStore } from './service/artifact-store-impl.js';
 import { createDownloadPolicy, type DownloadPolicy } from './service/download-policy.js';
 import { createModuleService } from './service/module-service.js';
+import { createSumdbProxy } from './service/sumdb-proxy.js';
 import { createUpstreamSource } from './upstream/index.js';
+import { createHostGate } from './upstream/politeness.js';
+import { mapUrl } from './upstream/repo-resolver.js';
+import { createSumdbUpstream } from './upstream/sumdb-upstream.js';
 import { createBlobStore, type BlobStore, type StorageConfig } from '../storage/index.js';
 
 function packageVersion(): string {
@@ -148,9 +152,28 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     listTtlMs: config.listTtl,
     negativeTtlMs: config.negativeTtl,
   });
+  const sumdb =
+    config.sumdbs.length === 0
+      ? undefined
+      : createSumdbProxy({
+          databases: config.sumdbs,
+          upstream: createSumdbUpstream({
+            gate: createHostGate({
+              concurrency: config.upstreamHostConcurrency,
+              retries: config.upstreamRetries,
+              retryBaseMs: config.upstreamRetryDelay,
+              rateLimitWaitMs: config.upstreamRateLimitWait,
+            }),
+            telemetry,
+            timeoutMs: config.upstreamIdleTimeout,
+          }),
+          mapUrl: (url) => mapUrl(url, config.hostMap),
+          isExcluded: (module) => policy.decide(module).kind === 'excluded',
+        });
   let draining = false;
   const app = createApp({
     service,
+    sumdb,
     logger,
     telemetry,
     version: packageVersion(),

@@ -21,6 +21,9 @@ export const UPSTREAM_PAIRS: readonly (readonly [UpstreamSource, UpstreamOperati
   ['git', 'ls-refs'],
   ['git', 'fetch'],
   ['discovery', 'go-get'],
+  ['sumdb', 'lookup'],
+  ['sumdb', 'tile'],
+  ['sumdb', 'latest'],
 ];
 export const AVOIDED_REASONS = ['cache_hit', 'coalesced'] as const;
 export type AvoidedReason = (typeof AVOIDED_REASONS)[number];
@@ -195,7 +198,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   for (const [source, operation] of UPSTREAM_PAIRS) {
     for (const outcome of UPSTREAM_OUTCOMES) upstreamRequests.inc({ source, operation, outcome }, 0);
   }
-  for (const source of ['github', 'git', 'discovery']) upstreamBytes.inc({ source }, 0);
+  for (const source of ['github', 'git', 'discovery', 'sumdb']) upstreamBytes.inc({ source }, 0);
   for (const kind of FILL_KINDS) for (const outcome of FILL_OUTCOMES) fillDuration.zero({ kind, outcome });
 
   return {

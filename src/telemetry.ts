@@ -7,8 +7,8 @@
 
 export type ArtifactKind = 'list' | 'latest' | 'info' | 'mod' | 'zip';
 export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'coalesced';
-export type UpstreamSource = 'github' | 'git' | 'discovery';
-export type UpstreamOperation = 'info-refs' | 'ls-refs' | 'fetch' | 'go-get';
+export type UpstreamSource = 'github' | 'git' | 'discovery' | 'sumdb';
+export type UpstreamOperation = 'info-refs' | 'ls-refs' | 'fetch' | 'go-get' | 'lookup' | 'tile' | 'latest';
 
 export interface RequestEvent {
   /** Route pattern: list, latest, info, mod, zip, sumdb, ops, other. */

@@ -1,11 +1,12 @@
 /**
  * The GOPROXY endpoints (spec §1.1): `/<module>/@v/list`, `/<module>/@v/<version>.info|.mod|.zip`,
- * `/<module>/@latest`, and a 404 for `/sumdb/...` (stoa does not proxy checksum databases, so the
- * go command talks to sum.golang.org directly, §1.7). GET and HEAD.
+ * `/<module>/@latest`, and `/sumdb/<db>/...` for the checksum databases stoa proxies (404 for others,
+ * so the go command talks to those directly, §1.7). GET and HEAD.
  */
 import type { Context, Hono } from 'hono';
 import { NotFoundError } from '../errors.js';
 import type { ModuleService } from '../service/module-service.js';
+import type { SumdbProxy } from '../service/sumdb-proxy.js';
 import type { AppEnv } from './app-env.js';
 import { parseGoproxyPath } from './goproxy-request.js';
 
@@ -41,17 +42,35 @@ function respond(
   return new Response(isHead ? null : body, { status: 200, headers });
 }
 
-export function registerGoproxyRoutes(app: Hono<AppEnv>, service: ModuleService): void {
+export function registerGoproxyRoutes(app: Hono<AppEnv>, service: ModuleService, sumdb?: SumdbProxy): void {
   app.on(['GET', 'HEAD'], '*', async (c) => {
     const req = parseGoproxyPath(rawPath(c));
     // The request's AbortSignal is created on first access, so only zips (which stream) use it; a
     // small answer's waiter that outlives its client only waits for a fill that runs anyway.
     if (req.kind !== 'sumdb') c.set('module', req.module);
     switch (req.kind) {
-      case 'sumdb':
-        throw new NotFoundError(
-          'stoa does not proxy checksum databases; the go command will use sum.golang.org',
-        );
+      case 'sumdb': {
+        c.set('endpoint', 'sumdb');
+        const slash = req.rest.indexOf('/');
+        const name = slash < 0 ? req.rest : req.rest.slice(0, slash);
+        const path = slash < 0 ? '' : req.rest.slice(slash + 1);
+        if (sumdb === undefined || !sumdb.supports(name)) {
+          throw new NotFoundError(
+            `stoa does not proxy the checksum database ${name.slice(0, 100)}; the go command will contact it directly`,
+          );
+        }
+        if (path === 'supported') {
+          if (!(await sumdb.reachable(name))) {
+            throw new NotFoundError(
+              `the checksum database ${name} is unreachable from stoa; ask it directly`,
+            );
+          }
+          return respond(c, '', TEXT, 0, SHORT);
+        }
+        const answer = await sumdb.get(name, path, c.req.raw.signal);
+        const cc = answer.cacheControl ?? SHORT;
+        return respond(c, answer.body, answer.contentType, answer.body.byteLength, cc);
+      }
       case 'list': {
         c.set('endpoint', 'list');
         const { value, cache } = await service.list(req.module);

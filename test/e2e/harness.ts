@@ -20,8 +20,8 @@ export interface Harness {
   /** The directory holding the store (and nothing else). */
   sandbox: string;
   logs: string[];
-  /** A go sandbox using stoa as GOPROXY. */
-  viaStoa(): GoSandbox;
+  /** A go sandbox using stoa as GOPROXY (with extra environment, e.g. a GOSUMDB). */
+  viaStoa(env?: NodeJS.ProcessEnv): GoSandbox;
   /** A go sandbox in direct mode against the same git server. */
   direct(): GoSandbox;
   close(): Promise<void>;
@@ -69,6 +69,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     STOA_LOG_LEVEL: 'info',
     STOA_UPSTREAM_TIMEOUT: '20s',
     STOA_FILL_TIMEOUT: '60s',
+    // No checksum database proxying unless a test maps one to a local server (never the internet).
+    STOA_SUMDBS: 'off',
     ...(typeof options.env === 'function' ? options.env(git.url) : options.env),
   });
   // port 0: an ephemeral port (the setting itself must be 1–65535)
@@ -84,8 +86,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     storageRoot,
     sandbox,
     logs,
-    viaStoa() {
-      const s = new GoSandbox({ goproxy: stoa.url });
+    viaStoa(env) {
+      const s = new GoSandbox({ goproxy: stoa.url, env });
       sandboxes.push(s);
       return s;
     },

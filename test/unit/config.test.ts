@@ -20,6 +20,22 @@ describe('config', () => {
     assert.equal(c.storageRoot, '/var/stoa');
   });
 
+  it('proxies sum.golang.org by default; STOA_SUMDBS (or ATHENS_SUM_DBS) lists databases, `off` for none', () => {
+    assert.deepEqual(loadConfig({}).sumdbs, ['https://sum.golang.org']);
+    assert.deepEqual(loadConfig({ STOA_SUMDBS: 'off' }).sumdbs, []);
+    assert.deepEqual(
+      loadConfig({ ATHENS_SUM_DBS: 'https://sum.golang.org/, https://sum.example:8443' }).sumdbs,
+      ['https://sum.golang.org', 'https://sum.example:8443'],
+    );
+    assert.throws(
+      () => loadConfig({ STOA_SUMDBS: 'sum.golang.org,https://x.example/path' }),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        /bad entry "sum\.golang\.org"/.test(err.message) &&
+        /bad entry "https:\/\/x\.example\/path"/.test(err.message),
+    );
+  });
+
   it('parses durations, host maps and booleans', () => {
     const c = loadConfig({
       STOA_FILL_TIMEOUT: '90',
