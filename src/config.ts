@@ -58,23 +58,28 @@ const hostMap = z
     return out;
   });
 
-/** Comma-separated checksum database URLs, each served under `/sumdb/<its host>/`; `off`: none. */
+/**
+ * Comma-separated checksum databases, each `url` (named by its host) or `name=url` (for a mirror:
+ * `sum.golang.org=https://sum.golang.google.cn`); each is served under `/sumdb/<name>/`. `off`: none.
+ */
 const sumdbs = z
   .string()
   .trim()
   .transform((s, ctx) => {
-    const out: string[] = [];
+    const out: { name: string; url: string }[] = [];
     if (s === 'off') return out;
     for (const part of s.split(',').map((p) => p.trim())) {
       if (part === '') continue;
-      if (!/^https?:\/\/[a-z0-9.-]+(:\d+)?\/*$/i.test(part)) {
+      const m = /^(?:([a-z0-9.-]+(?::\d+)?)=)?(https?:\/\/([a-z0-9.-]+(?::\d+)?)(?:\/[^\s,]*)?)$/i.exec(part);
+      if (!m) {
         ctx.addIssue({
           code: 'custom',
-          message: `bad entry "${part}": want http(s)://host of a checksum database`,
+          message: `bad entry "${part}": want the URL of a checksum database, or name=URL`,
         });
         continue;
       }
-      out.push(part.replace(/\/+$/, ''));
+      const url = (m[2] ?? '').replace(/\/+$/, '');
+      out.push({ name: (m[1] ?? m[3] ?? '').toLowerCase(), url });
     }
     return out;
   });
@@ -250,7 +255,14 @@ export const SETTINGS = {
     schema: sumdbs,
     default: 'https://sum.golang.org',
     description:
-      'Checksum databases proxied under `/sumdb/<host>/` (comma-separated URLs); the go command then verifies go.sum through stoa. `off`: none (`/sumdb/*` is 404 and clients go to the database directly).',
+      'Checksum databases proxied under `/sumdb/<name>/`, comma-separated: a URL (named by its host) or `name=URL` (a mirror). The go command then verifies go.sum through stoa. `off`: none (`/sumdb/*` is 404 and clients go to the database directly).',
+  }),
+  noSumdb: setting({
+    env: ['STOA_NOSUMDB', 'ATHENS_GONOSUM_PATTERNS'],
+    schema: z.string().trim(),
+    default: '',
+    description:
+      'Modules never looked up in a checksum database, as GONOSUMDB-style patterns (`github.com/your-org/*`): their lookups are refused with 403 so private module names do not leave (clients must list them in GONOSUMDB). Modules excluded by the download policy are refused too.',
   }),
   fillConcurrency: setting({
     env: ['STOA_FILL_CONCURRENCY'],

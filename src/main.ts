@@ -24,7 +24,7 @@ import { safeReplicaId } from './stats/lifetime-records.js';
 import { createStatsService } from './stats/stats-service.js';
 import { combineTelemetry } from './telemetry.js';
 import { createArtifactStore } from './service/artifact-store-impl.js';
-import { createDownloadPolicy, type DownloadPolicy } from './service/download-policy.js';
+import { createDownloadPolicy, matchPrefixPatterns, type DownloadPolicy } from './service/download-policy.js';
 import { createModuleService } from './service/module-service.js';
 import { createSumdbProxy } from './service/sumdb-proxy.js';
 import { createUpstreamSource } from './upstream/index.js';
@@ -168,7 +168,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
             timeoutMs: config.upstreamIdleTimeout,
           }),
           mapUrl: (url) => mapUrl(url, config.hostMap),
-          isExcluded: (module) => policy.decide(module).kind === 'excluded',
+          isPrivate: (module) =>
+            (config.noSumdb !== '' && matchPrefixPatterns(config.noSumdb, module)) ||
+            policy.decide(module).kind === 'excluded',
         });
   let draining = false;
   const app = createApp({

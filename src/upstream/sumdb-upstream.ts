@@ -26,9 +26,16 @@ export interface SumdbAnswer {
   cacheControl: string | undefined;
 }
 
+export interface SumdbRequest {
+  /** The database's name, for messages (never the URL, which may name a private mirror). */
+  database: string;
+  /** The full URL to fetch (host map already applied). */
+  url: string;
+  operation: SumdbOperation;
+}
+
 export interface SumdbUpstream {
-  /** @param url the full URL at the database (host map already applied). */
-  get(url: string, operation: SumdbOperation, signal: AbortSignal): Promise<SumdbAnswer>;
+  get(request: SumdbRequest, signal: AbortSignal): Promise<SumdbAnswer>;
 }
 
 export interface SumdbUpstreamOptions {
@@ -58,15 +65,16 @@ function failure(what: string, err: unknown, signal: AbortSignal): unknown {
   if (isStoaError(err)) return err;
   if (err instanceof Error && err.name === 'TimeoutError')
     return new UpstreamTimeoutError(`${what}: no answer in time`);
+  // Only the error's code: a network error's message may repeat the URL, and with it a mirror's
+  // credentials.
   const code = err instanceof Error ? (err.cause as { code?: unknown } | undefined)?.code : undefined;
-  const msg = err instanceof Error ? err.message : String(err);
-  return new UpstreamError(`${what}: ${msg}${typeof code === 'string' ? ` (${code})` : ''}`);
+  return new UpstreamError(`${what}: request failed${typeof code === 'string' ? ` (${code})` : ''}`);
 }
 
 export function createSumdbUpstream(options: SumdbUpstreamOptions): SumdbUpstream {
   return {
-    get(url, operation, signal) {
-      const what = `checksum database ${url}`;
+    get({ database, url, operation }, signal) {
+      const what = `checksum database ${database} (${operation})`;
       return options.gate.run(
         hostOf(url),
         async () => {

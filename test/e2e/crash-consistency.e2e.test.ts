@@ -40,6 +40,7 @@ async function startStoa(storageRoot: string, gitUrl: string): Promise<Stoa> {
       STOA_HOST: '127.0.0.1',
       STOA_STORAGE_ROOT: storageRoot,
       STOA_GITHUB_URL: gitUrl,
+      STOA_SUMDBS: 'off', // never a checksum database on the internet
       STOA_LOG_LEVEL: 'info',
       STOA_DOWNLOAD_MODE: 'sync',
     },

@@ -51,6 +51,7 @@ describe('download modes and exclusions', () => {
       STOA_HOST: '127.0.0.1',
       STOA_STORAGE_ROOT: path.join(dir, 'store'),
       STOA_GITHUB_URL: upstreamProxy.git.url,
+      STOA_SUMDBS: 'off', // never a checksum database on the internet
       STOA_DOWNLOAD_FILE: policyFile,
       STOA_EXCLUDE: 'github.com/acme/banned',
     });

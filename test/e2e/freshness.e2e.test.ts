@@ -109,6 +109,7 @@ describe('freshness of mutable answers', () => {
       STOA_HOST: '127.0.0.1',
       STOA_STORAGE_ROOT: h.storageRoot,
       STOA_GITHUB_URL: h.git.url,
+      STOA_SUMDBS: 'off', // never a checksum database on the internet
       STOA_OFFLINE: 'true',
     });
     const offline = await startServer({ ...config, port: 0 }, createLogger({ level: 'silent' }));

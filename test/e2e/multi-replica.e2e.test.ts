@@ -104,6 +104,7 @@ describe('three replicas on one bucket and one Redis', { skip: redisSkipReason()
         STOA_PORT: String(port),
         ...stoaS3Env(s3),
         STOA_GITHUB_URL: git.url,
+        STOA_SUMDBS: 'off', // never a checksum database on the internet
         STOA_REDIS_URL: `127.0.0.1:${redis.port}`, // Athens' host:port form
         STOA_LOCK_TTL: LOCK_TTL,
         STOA_REPLICA_ID: name,

@@ -66,6 +66,7 @@ describe('graceful shutdown on SIGTERM', () => {
         STOA_PORT: String(port),
         STOA_STORAGE_ROOT: storageRoot,
         STOA_GITHUB_URL: git.url,
+        STOA_SUMDBS: 'off', // never a checksum database on the internet
         STOA_LOG_LEVEL: 'info',
         STOA_SHUTDOWN_TIMEOUT: '60s',
         STOA_REPLICA_ID: 'shutdown-test',
@@ -162,6 +163,7 @@ describe('a second signal during the drain', () => {
         STOA_PORT: String(port),
         STOA_STORAGE_ROOT: path.join(dir, 'store'),
         STOA_GITHUB_URL: git.url,
+        STOA_SUMDBS: 'off', // never a checksum database on the internet
         STOA_LOG_LEVEL: 'info',
         STOA_SHUTDOWN_TIMEOUT: '10m',
         STOA_REPLICA_ID: 'second-signal-test',

@@ -43,6 +43,7 @@ describe('checksum database proxy', { skip }, () => {
         STOA_SUMDBS: `https://${DB},https://down.test`,
         STOA_HOST_MAP: `${DB}=${db.url},down.test=http://127.0.0.1:9`,
         STOA_EXCLUDE: 'github.com/acme/secret',
+        STOA_NOSUMDB: 'github.com/private/*',
         STOA_UPSTREAM_RETRY_DELAY: '10ms',
       },
     });
@@ -127,7 +128,10 @@ describe('checksum database proxy', { skip }, () => {
       [`/sumdb/${DB}/tile/8/0/../../x`, 404],
       [`/sumdb/${DB}/tile/8/0/1234`, 404],
       [`/sumdb/${DB}/admin`, 404],
-      [`/sumdb/${DB}/lookup/github.com/acme/secret@v1.0.0`, 403],
+      [`/sumdb/${DB}/lookup/github.com/acme/x@v1.0.0%23x`, 404], // not a canonical version
+      [`/sumdb/${DB}/lookup/github.com/acme/x@master`, 404],
+      [`/sumdb/${DB}/lookup/github.com/acme/secret@v1.0.0`, 403], // excluded by the download policy
+      [`/sumdb/${DB}/lookup/github.com/private/repo@v1.0.0`, 403], // STOA_NOSUMDB
     ];
     for (const [p, status] of refused) {
       const res = await get(h, p);

@@ -21,19 +21,28 @@ describe('config', () => {
   });
 
   it('proxies sum.golang.org by default; STOA_SUMDBS (or ATHENS_SUM_DBS) lists databases, `off` for none', () => {
-    assert.deepEqual(loadConfig({}).sumdbs, ['https://sum.golang.org']);
+    const golang = { name: 'sum.golang.org', url: 'https://sum.golang.org' };
+    assert.deepEqual(loadConfig({}).sumdbs, [golang]);
     assert.deepEqual(loadConfig({ STOA_SUMDBS: 'off' }).sumdbs, []);
     assert.deepEqual(
-      loadConfig({ ATHENS_SUM_DBS: 'https://sum.golang.org/, https://sum.example:8443' }).sumdbs,
-      ['https://sum.golang.org', 'https://sum.example:8443'],
+      loadConfig({
+        ATHENS_SUM_DBS:
+          'https://sum.golang.org/, sum.golang.org=https://sum.golang.google.cn/x/, https://Sum.Example:8443',
+      }).sumdbs,
+      [
+        golang,
+        { name: 'sum.golang.org', url: 'https://sum.golang.google.cn/x' },
+        { name: 'sum.example:8443', url: 'https://Sum.Example:8443' },
+      ],
     );
     assert.throws(
-      () => loadConfig({ STOA_SUMDBS: 'sum.golang.org,https://x.example/path' }),
+      () => loadConfig({ STOA_SUMDBS: 'sum.golang.org,ftp://x.example' }),
       (err: unknown) =>
         err instanceof ConfigError &&
         /bad entry "sum\.golang\.org"/.test(err.message) &&
-        /bad entry "https:\/\/x\.example\/path"/.test(err.message),
+        /bad entry "ftp:\/\/x\.example"/.test(err.message),
     );
+    assert.equal(loadConfig({ ATHENS_GONOSUM_PATTERNS: 'github.com/corp/*' }).noSumdb, 'github.com/corp/*');
   });
 
   it('parses durations, host maps and booleans', () => {

@@ -91,6 +91,7 @@ export async function startStoaProcess(options: StoaProcessOptions): Promise<Sto
       STOA_STORAGE_ROOT: options.storageRoot,
       STOA_TEMP_DIR: options.tempDir,
       STOA_GITHUB_URL: options.githubUrl,
+      STOA_SUMDBS: 'off', // never a checksum database on the internet
       STOA_LOG_LEVEL: 'warn',
       STOA_STATS_INTERVAL: '1h',
       ...options.env,
