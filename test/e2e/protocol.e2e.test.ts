@@ -198,6 +198,41 @@ describe('GOPROXY protocol', () => {
     assert.equal(res.status, 404, res.body);
   });
 
+  it('§7.36 a tag force-moved after stoa cached the version: stoa keeps serving the bytes it recorded', async () => {
+    const publishMoved = (content: string): void => {
+      const r = new RepoBuilder();
+      try {
+        r.write({ 'go.mod': 'module github.com/acme/moved\n', 'm.go': content }).commit('c');
+        r.tag('v1.0.0');
+        r.publish(h.gitRoot, 'acme/moved'); // replaces the repository: v1.0.0 now names another commit
+      } finally {
+        r.dispose();
+      }
+    };
+    const fetchAll = async (): Promise<string[]> =>
+      Promise.all(
+        ['info', 'mod', 'zip'].map(async (ext) => {
+          const res = await fetch(`${h.stoa.url}/github.com/acme/moved/@v/v1.0.0.${ext}`);
+          assert.equal(res.status, 200);
+          return Buffer.from(await res.arrayBuffer()).toString('base64');
+        }),
+      );
+    publishMoved('package moved // first\n');
+    const before = await fetchAll();
+    const directBefore = await h.direct().download('github.com/acme/moved@v1.0.0');
+    publishMoved('package moved // moved tag\n');
+    const directAfter = await h.direct().download('github.com/acme/moved@v1.0.0');
+    assert.ok(directBefore.Sum && directAfter.Sum);
+    assert.notEqual(directAfter.Sum, directBefore.Sum, 'the moved tag names different content upstream');
+    assert.deepEqual(
+      await fetchAll(),
+      before,
+      'stoa serves what it recorded (what sum.golang.org would hold)',
+    );
+    const viaStoa = await h.viaStoa().download('github.com/acme/moved@v1.0.0');
+    assert.equal(viaStoa.Sum, directBefore.Sum);
+  });
+
   it('§7.40 root and v2/ both declaring /v2 → 404; §7.45 /v2 module requested unversioned → 404', async () => {
     const amb = await get(h, '/github.com/acme/amb/v2/@v/v2.0.0.info');
     assert.equal(amb.status, 404, amb.body);
