@@ -152,8 +152,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     listTtlMs: config.listTtl,
     negativeTtlMs: config.negativeTtl,
   });
+  // Offline means no upstream at all: checksum databases included (clients then ask them directly).
   const sumdb =
-    config.sumdbs.length === 0
+    config.sumdbs.length === 0 || config.offline
       ? undefined
       : createSumdbProxy({
           databases: config.sumdbs,

@@ -119,6 +119,21 @@ describe('checksum database proxy', { skip }, () => {
     assert.equal(encoded.status, 404);
   });
 
+  it('offline, it proxies no database: supported is 404 and the database hears nothing', async () => {
+    const offline = await startHarness({
+      env: { STOA_SUMDBS: `https://${DB}`, STOA_HOST_MAP: `${DB}=${db.url}`, STOA_OFFLINE: 'true' },
+    });
+    try {
+      db.requests.length = 0;
+      const res = await fetch(`${offline.stoa.url}/sumdb/${DB}/supported`);
+      assert.equal(res.status, 404);
+      await res.text();
+      assert.deepEqual(db.requests, []);
+    } finally {
+      await offline.close();
+    }
+  });
+
   it('forwards only lookups, tiles and latest; refuses excluded modules without asking', async () => {
     db.requests.length = 0;
     const refused: [string, number][] = [
