@@ -296,12 +296,48 @@ export const SETTINGS = {
     default: undefined,
     description: 'Redis password, when it is not in the URL. Never logged.',
   }),
-  singleFlightType: setting({
-    env: ['STOA_SINGLE_FLIGHT_TYPE', 'ATHENS_SINGLE_FLIGHT_TYPE'],
-    schema: z.enum(['memory', 'redis']),
+  redisSentinels: setting({
+    env: ['STOA_REDIS_SENTINELS', 'ATHENS_REDIS_SENTINEL_ENDPOINTS'],
+    schema: z
+      .string()
+      .trim()
+      .transform((s, ctx) => {
+        const out: { host: string; port: number }[] = [];
+        for (const part of s.split(',').map((p) => p.trim())) {
+          if (part === '') continue;
+          const m = /^([a-z0-9.-]+|\[[0-9a-f:]+\]):(\d{1,5})$/i.exec(part);
+          const port = Number(m?.[2]);
+          if (!m || port < 1 || port > 65535) {
+            ctx.addIssue({ code: 'custom', message: `bad entry "${part}": want host:port` });
+            continue;
+          }
+          out.push({ host: (m[1] ?? '').replace(/^\[|\]$/g, ''), port });
+        }
+        return out;
+      }),
     default: undefined,
     description:
-      "`redis` (implied by a Redis URL, which it requires) or `memory` (coalesce within each replica only, even with a Redis URL). Athens' other types (etcd, gcp, azureblob, redis-sentinel) are not supported.",
+      'Redis Sentinel instead of one Redis: comma-separated sentinel `host:port` list (with `STOA_REDIS_SENTINEL_MASTER`). The locks follow the master through failovers.',
+  }),
+  redisSentinelMaster: setting({
+    env: ['STOA_REDIS_SENTINEL_MASTER', 'ATHENS_REDIS_SENTINEL_MASTER_NAME'],
+    schema: z.string().trim().min(1),
+    default: undefined,
+    description: 'Name of the master the sentinels monitor (`sentinel monitor <name> ...`).',
+  }),
+  redisSentinelPassword: setting({
+    env: ['STOA_REDIS_SENTINEL_PASSWORD', 'ATHENS_REDIS_SENTINEL_PASSWORD'],
+    schema: z.string().min(1),
+    default: undefined,
+    description:
+      "The sentinels' own password, if they have one (`STOA_REDIS_PASSWORD` is the master's). Never logged.",
+  }),
+  singleFlightType: setting({
+    env: ['STOA_SINGLE_FLIGHT_TYPE', 'ATHENS_SINGLE_FLIGHT_TYPE'],
+    schema: z.enum(['memory', 'redis', 'redis-sentinel']),
+    default: undefined,
+    description:
+      "`redis` (implied by a Redis URL, which it requires), `redis-sentinel` (implied by sentinels, which it requires) or `memory` (coalesce within each replica only, even with Redis configured). Athens' other types (etcd, gcp, azureblob) are not supported.",
   }),
   lockTtl: setting({
     env: ['STOA_LOCK_TTL'],
@@ -479,6 +515,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     }
     if (out.singleFlightType === 'redis' && out.redisUrl === undefined)
       problems.push('STOA_SINGLE_FLIGHT_TYPE=redis needs STOA_REDIS_URL (or ATHENS_REDIS_ENDPOINT)');
+    const sentinels = out.redisSentinels as readonly unknown[] | undefined;
+    const hasSentinels = sentinels !== undefined && sentinels.length > 0;
+    if (out.singleFlightType === 'redis-sentinel' && !hasSentinels)
+      problems.push('STOA_SINGLE_FLIGHT_TYPE=redis-sentinel needs STOA_REDIS_SENTINELS');
+    if (hasSentinels && out.redisSentinelMaster === undefined)
+      problems.push('STOA_REDIS_SENTINELS needs STOA_REDIS_SENTINEL_MASTER (the monitored master name)');
+    if (hasSentinels && out.redisUrl !== undefined)
+      problems.push('set either STOA_REDIS_URL or STOA_REDIS_SENTINELS, not both');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(out) as Config;

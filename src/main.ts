@@ -84,10 +84,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const coalescer = createCoalescer({ timeoutMs: config.fillTimeout });
   const limiter = createLimiter(config.fillConcurrency);
   // Cross-replica coalescing when a Redis is configured (Athens: ATHENS_SINGLE_FLIGHT_TYPE=redis).
+  const redisTarget =
+    config.redisSentinels !== undefined && config.redisSentinels.length > 0
+      ? {
+          sentinels: config.redisSentinels,
+          masterName: config.redisSentinelMaster ?? '',
+          sentinelPassword: config.redisSentinelPassword,
+        }
+      : config.redisUrl;
   const locks =
-    config.redisUrl !== undefined && config.singleFlightType !== 'memory'
+    redisTarget !== undefined && config.singleFlightType !== 'memory'
       ? createRedisLocks({
-          url: config.redisUrl,
+          target: redisTarget,
           password: config.redisPassword,
           logger,
           ...lockTimings(config.lockTtl),

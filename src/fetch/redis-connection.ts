@@ -6,15 +6,26 @@
  * Commands never queue while Redis is away (`enableOfflineQueue: false`) and time out quickly, so a
  * Redis outage costs a request nothing but the fallback to in-process coalescing. The outage is
  * logged once when it starts and once when Redis is back. The URL (it may hold a password) is
- * never logged.
+ * never logged. With Redis Sentinel, the sentinels name the master, and ioredis asks them again
+ * after a failover, so coordination follows the new master.
  */
 import { hostname } from 'node:os';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../logger.js';
 
+/** Redis Sentinel: the master is found (and followed through failovers) by asking the sentinels. */
+export interface RedisSentinelTarget {
+  sentinels: readonly { host: string; port: number }[];
+  /** The master's name as the sentinels know it. */
+  masterName: string;
+  /** The sentinels' own password, if any. */
+  sentinelPassword?: string;
+}
+
 export interface RedisConnectionOptions {
-  /** `redis://[user:pass@]host:port[/db]` or `rediss://...`. */
-  url: string;
+  /** `redis://[user:pass@]host:port[/db]` or `rediss://...`, or the sentinels to ask for the master. */
+  target: string | RedisSentinelTarget;
+  /** The master's password (when it is not in the URL). */
   password?: string;
   /** A command that gets no answer for this long fails (and the caller falls back). */
   commandTimeoutMs?: number;
@@ -47,8 +58,19 @@ export function createRedisConnection(options: RedisConnectionOptions): RedisCon
     retryStrategy: (times: number) => Math.min(times * 100, 2000),
     connectionName: `stoa:${hostname()}:${process.pid}`,
   };
-  const client = new Redis(options.url, common);
-  const sub = new Redis(options.url, { ...common, commandTimeout: undefined });
+  const connect = (extra: Partial<RedisOptions>): Redis => {
+    const t = options.target;
+    if (typeof t === 'string') return new Redis(t, { ...common, ...extra });
+    return new Redis({
+      ...common,
+      ...extra,
+      sentinels: t.sentinels.map((x) => ({ host: x.host, port: x.port })),
+      name: t.masterName,
+      sentinelPassword: t.sentinelPassword,
+    });
+  };
+  const client = connect({});
+  const sub = connect({ commandTimeout: undefined });
   const log = options.logger;
   let down = false;
   let closed = false;

@@ -66,7 +66,7 @@ describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 6
   const open: DistributedLocks[] = [];
 
   function locks(overrides: Partial<RedisLocksOptions> = {}): DistributedLocks {
-    const l = createRedisLocks({ url: redis.url, ttlMs: 1000, renewMs: 300, pollMs: 50, ...overrides });
+    const l = createRedisLocks({ target: redis.url, ttlMs: 1000, renewMs: 300, pollMs: 50, ...overrides });
     open.push(l);
     return l;
   }
@@ -285,7 +285,7 @@ describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 6
   it('falls back to running the work when Redis is unreachable, and logs that once', async () => {
     const { logger, lines } = captureLogger();
     // nothing listens on port 1 of loopback
-    const l = locks({ url: 'redis://127.0.0.1:1', logger, connectTimeoutMs: 500 });
+    const l = locks({ target: 'redis://127.0.0.1:1', logger, connectTimeoutMs: 500 });
     for (let i = 0; i < 3; i++) {
       const r = await l.runExclusive(`version:${randomUUID()}`, () => Promise.resolve(i), {
         isDone: () => Promise.resolve(false),

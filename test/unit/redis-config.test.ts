@@ -37,6 +37,42 @@ describe('Redis settings', () => {
     assert.throws(() => loadConfig({ STOA_LOCK_TTL: '10ms' }), ConfigError);
   });
 
+  it("accepts Athens' Redis Sentinel settings, and wants a master name, and not a URL as well", () => {
+    const c = loadConfig({
+      ATHENS_SINGLE_FLIGHT_TYPE: 'redis-sentinel',
+      ATHENS_REDIS_SENTINEL_ENDPOINTS: 'sentinel-0.redis:26379, 10.0.0.7:26380,[fd00::1]:26379',
+      ATHENS_REDIS_SENTINEL_MASTER_NAME: 'mymaster',
+      ATHENS_REDIS_SENTINEL_PASSWORD: 's3cret',
+    });
+    assert.deepEqual(c.redisSentinels, [
+      { host: 'sentinel-0.redis', port: 26379 },
+      { host: '10.0.0.7', port: 26380 },
+      { host: 'fd00::1', port: 26379 },
+    ]);
+    assert.equal(c.redisSentinelMaster, 'mymaster');
+    assert.equal(c.redisSentinelPassword, 's3cret');
+    const problems = (env: Record<string, string>): string => {
+      try {
+        loadConfig(env);
+        return '';
+      } catch (err) {
+        return err instanceof ConfigError ? err.problems.join('\n') : String(err);
+      }
+    };
+    assert.match(problems({ STOA_REDIS_SENTINELS: 'a:1' }), /needs STOA_REDIS_SENTINEL_MASTER/);
+    assert.match(problems({ STOA_SINGLE_FLIGHT_TYPE: 'redis-sentinel' }), /needs STOA_REDIS_SENTINELS/);
+    assert.match(
+      problems({
+        STOA_REDIS_SENTINELS: 'a:1',
+        STOA_REDIS_SENTINEL_MASTER: 'm',
+        STOA_REDIS_URL: 'redis://b:2',
+      }),
+      /either STOA_REDIS_URL or STOA_REDIS_SENTINELS/,
+    );
+    assert.match(problems({ STOA_REDIS_SENTINELS: 'a', STOA_REDIS_SENTINEL_MASTER: 'm' }), /want host:port/);
+    assert.ok(!problems({ STOA_REDIS_SENTINEL_PASSWORD: 'hunter2', STOA_LOCK_TTL: 'x' }).includes('hunter2'));
+  });
+
   it('derives renewal and polling periods from the TTL', () => {
     assert.deepEqual(lockTimings(30_000), { ttlMs: 30_000, renewMs: 10_000, pollMs: 1000 });
     assert.deepEqual(lockTimings(2000), { ttlMs: 2000, renewMs: 666, pollMs: 500 });
