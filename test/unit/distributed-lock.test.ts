@@ -15,6 +15,7 @@ import {
 } from '../../src/fetch/distributed-lock.js';
 import { NotFoundError } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
+import { contend } from '../fixtures/lock-contention.js';
 import { redisSkipReason, startRedis, type RedisServer } from '../fixtures/redis.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -81,24 +82,8 @@ describe('distributed fill lock on Redis', { skip: redisSkipReason(), timeout: 6
   });
 
   it('runs one fill under contention from three replicas; everyone else sees it done', async () => {
-    const replicas = [locks(), locks(), locks()];
     const key = `version:${randomUUID()}`;
-    let done = false;
-    let runs = 0;
-    const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        (replicas[i % 3] as DistributedLocks).runExclusive(
-          key,
-          async () => {
-            runs++;
-            await sleep(200);
-            done = true;
-            return 'filled';
-          },
-          { isDone: () => Promise.resolve(done) },
-        ),
-      ),
-    );
+    const { runs, results } = await contend([locks(), locks(), locks()], key);
     assert.equal(runs, 1, 'exactly one fill ran');
     assert.equal(results.filter((r) => r.ran).length, 1);
     assert.deepEqual(

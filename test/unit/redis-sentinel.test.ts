@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { createRedisLocks, type DistributedLocks } from '../../src/fetch/distributed-lock.js';
+import { contend } from '../fixtures/lock-contention.js';
 import {
   redisSkipReason,
   startRedis,
@@ -19,24 +20,9 @@ import {
 const MASTER = 'stoa-test';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** 30 contending calls over the replicas; returns how many ran the work. */
-async function contend(replicas: DistributedLocks[], key: string): Promise<number> {
-  let done = false;
-  let runs = 0;
-  const results = await Promise.all(
-    Array.from({ length: 30 }, (_, i) =>
-      (replicas[i % replicas.length] as DistributedLocks).runExclusive(
-        key,
-        async () => {
-          runs++;
-          await sleep(200);
-          done = true;
-          return 'filled';
-        },
-        { isDone: () => Promise.resolve(done) },
-      ),
-    ),
-  );
+/** How many fills ran when 30 calls contended for `key` over the replicas (checked consistent). */
+async function fills(replicas: DistributedLocks[], key: string): Promise<number> {
+  const { runs, results } = await contend(replicas, key);
   assert.equal(results.filter((r) => r.ran).length, runs);
   return runs;
 }
@@ -74,7 +60,7 @@ describe('fill locks through Redis Sentinel', { skip: redisSkipReason(), timeout
   it('finds the master through the sentinel and runs one fill under contention', async () => {
     const replicas = [viaSentinel(), viaSentinel(), viaSentinel()];
     const key = `version:${randomUUID()}`;
-    assert.equal(await contend(replicas, key), 1, 'exactly one fill ran');
+    assert.equal(await fills(replicas, key), 1, 'exactly one fill ran');
     assert.equal(
       master.cli('exists', `stoa:lock:${key}`),
       '0',
@@ -84,7 +70,7 @@ describe('fill locks through Redis Sentinel', { skip: redisSkipReason(), timeout
 
   it('follows a failover: after the master goes, the promoted replica coordinates the next fill', async () => {
     const replicas = [viaSentinel(), viaSentinel(), viaSentinel()];
-    assert.equal(await contend(replicas, `version:${randomUUID()}`), 1);
+    assert.equal(await fills(replicas, `version:${randomUUID()}`), 1);
     await master.shutdown();
     for (let i = 0; sentinel.masterPort() !== replica.port; i++) {
       if (i > 200) throw new Error('the sentinel did not promote the replica within 20 s');
@@ -93,7 +79,7 @@ describe('fill locks through Redis Sentinel', { skip: redisSkipReason(), timeout
     // The clients learn the new master when their connections to the old one fail.
     let runs = 0;
     for (let attempt = 0; attempt < 50; attempt++) {
-      runs = await contend(replicas, `version:${randomUUID()}`);
+      runs = await fills(replicas, `version:${randomUUID()}`);
       if (runs === 1 && replica.cli('role').startsWith('master')) break;
       await sleep(200);
     }
