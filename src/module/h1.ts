@@ -7,6 +7,7 @@
  * so nothing but one chunk at a time is held in memory.
  */
 import { createHash } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
 
 /** One file's contribution to an `h1:` hash. */
 export interface HashedFile {
@@ -69,6 +70,34 @@ export async function* sha256Tap(
     yield chunk;
   }
   onDone(h.digest('hex'), size);
+}
+
+/** Bytes of a file's start that decide whether it compresses. */
+const SAMPLE_BYTES = 64 * 1024;
+
+/**
+ * Streams a file once and returns its hex sha256, and whether its first 64 KiB shrink by less than
+ * 5% under deflate level 1 (random or already-compressed data: not worth deflating again). Files
+ * shorter than the sample are never called incompressible.
+ */
+export async function sha256AndCompressibility(
+  source: AsyncIterable<Uint8Array>,
+): Promise<{ sha256: string; incompressible: boolean }> {
+  const h = createHash('sha256');
+  const sample: Uint8Array[] = [];
+  let sampled = 0;
+  for await (const chunk of source) {
+    h.update(chunk);
+    if (sampled < SAMPLE_BYTES) {
+      const part = chunk.subarray(0, SAMPLE_BYTES - sampled);
+      sample.push(part);
+      sampled += part.byteLength;
+    }
+  }
+  const incompressible =
+    sampled >= SAMPLE_BYTES &&
+    deflateRawSync(Buffer.concat(sample, sampled), { level: 1 }).byteLength > sampled * 0.95;
+  return { sha256: h.digest('hex'), incompressible };
 }
 
 /** Streams a file once and returns its hex sha256. */

@@ -17,7 +17,7 @@ import type { ConversionPlan, ConvertedFile } from './convert.js';
 import { ATTR_MAX_FILE_SIZE, createAttributeResolver } from './gitattributes.js';
 import { laxGoVersion } from './gomod-lax.js';
 import type { RevisionFileReader } from './gomod.js';
-import { hash1, sha256OfStream, sha256Tap } from './h1.js';
+import { hash1, sha256AndCompressibility, sha256Tap } from './h1.js';
 import type { HashedFile } from './h1.js';
 import { checkSizes, MAX_ZIP_FILE, selectFiles, zipRulesError } from './zip-files.js';
 import type { FileKind } from './zip-files.js';
@@ -210,11 +210,17 @@ export async function prepareModuleZip(input: ModuleZipInput): Promise<ModuleZip
     size: c.size,
     open: () => c.file.open(),
   }));
+  /** Entries hash() found not to compress: writeTo stores them instead of deflating them. */
+  const incompressible = new Set<string>();
   return {
     entries: zipEntries,
     async hash() {
       const hashed: HashedFile[] = [];
-      for (const e of zipEntries) hashed.push({ name: e.name, sha256: await sha256OfStream(e.open()) });
+      for (const e of zipEntries) {
+        const { sha256, incompressible: stored } = await sha256AndCompressibility(e.open());
+        hashed.push({ name: e.name, sha256 });
+        if (stored) incompressible.add(e.name);
+      }
       return hash1(hashed);
     },
     async writeTo(sink, options) {
@@ -222,6 +228,7 @@ export async function prepareModuleZip(input: ModuleZipInput): Promise<ModuleZip
       const tapped = zipEntries.map((e) => ({
         name: e.name,
         size: e.size,
+        compress: !incompressible.has(e.name),
         open: () => sha256Tap(e.open(), (sha256) => hashed.push({ name: e.name, sha256 })),
       }));
       const { bytes } = await writeZip(tapped, sink, {

@@ -15,6 +15,8 @@ export interface ZipSourceEntry {
   readonly name: string;
   /** Exact uncompressed size; yazl fails the zip if the bytes disagree. */
   readonly size: number;
+  /** false: store the bytes as they are (they do not compress); default: deflate. */
+  readonly compress?: boolean;
   open(): AsyncIterable<Uint8Array>;
 }
 
@@ -79,14 +81,15 @@ export async function writeZip(
   const level = options.compressionLevel ?? 6;
   const forceZip64 = options.forceZip64 ?? false;
   for (const entry of entries) {
+    const entryLevel = entry.compress === false ? 0 : level;
     zip.addReadStreamLazy(
       entry.name,
       {
         size: entry.size,
         mtime: options.mtime ?? DOS_EPOCH,
         mode: 0o100644,
-        compress: level !== 0,
-        compressionLevel: level,
+        compress: entryLevel !== 0,
+        compressionLevel: entryLevel,
         forceZip64Format: forceZip64,
         forceDosTimestamp: true,
       },

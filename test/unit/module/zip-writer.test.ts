@@ -110,6 +110,66 @@ describe('zip writer', () => {
     assert.equal(sizes.size, zip.entries.length);
   });
 
+  it('stores files that do not compress (found by hash()), deflates the rest; same bytes and h1', async () => {
+    const entries: TreeEntry[] = [
+      {
+        path: 'go.mod',
+        mode: MODE_FILE,
+        oid: '0'.repeat(40),
+        size: 21,
+        open: () => asyncChunks(Buffer.from('module example.com/m\n')),
+      },
+      generated('testdata/random.bin', 300_000, 7), // pseudo-random: does not compress
+      {
+        path: 'small.bin',
+        mode: MODE_FILE,
+        oid: '0'.repeat(40),
+        size: 1000,
+        open: () => generate(1000, 3, false),
+      },
+      {
+        path: 'zeros.dat',
+        mode: MODE_FILE,
+        oid: '0'.repeat(40),
+        size: 200_000,
+        open: () => asyncChunks(new Uint8Array(200_000)),
+      },
+    ];
+    const zip = await prepareModuleZip({
+      entries,
+      moduleDir: '',
+      modulePath: 'example.com/m',
+      version: 'v1.0.0',
+    });
+    const h1 = await zip.hash();
+    const file = path.join(tmp, 'mixed.zip');
+    const written = await zip.writeTo(createWriteStream(file), { compressionLevel: 1 });
+    assert.equal(written.h1, h1);
+    assert.equal(await hashZipFile(file), h1, 'the zip hashes to the same h1');
+    const methods: Record<string, number> = {};
+    await eachZipEntry(file, async (entry, data) => {
+      for await (const chunk of data) void chunk;
+      methods[entry.fileName.replace('example.com/m@v1.0.0/', '')] = entry.compressionMethod;
+    });
+    assert.equal(methods['testdata/random.bin'], 0, 'random bytes are stored');
+    assert.equal(methods['zeros.dat'], 8, 'compressible bytes are deflated');
+    assert.equal(methods['go.mod'], 8);
+    assert.equal(methods['small.bin'], 8, 'files shorter than the sample are always deflated');
+    // Without hash() first, nothing is known about the files: everything is deflated.
+    const again = await prepareModuleZip({
+      entries,
+      moduleDir: '',
+      modulePath: 'example.com/m',
+      version: 'v1.0.0',
+    });
+    const file2 = path.join(tmp, 'mixed2.zip');
+    assert.equal((await again.writeTo(createWriteStream(file2), { compressionLevel: 1 })).h1, h1);
+    await eachZipEntry(file2, async (entry, data) => {
+      for await (const chunk of data) void chunk;
+      assert.equal(entry.compressionMethod, 8, entry.fileName);
+    });
+  });
+
   it('Zip64 records when forced (yauzl reads them)', async () => {
     const file = path.join(tmp, 'z64.zip');
     const { bytes } = await writeZip(
