@@ -41,6 +41,31 @@ export async function unlinkIfPresent(file: string): Promise<void> {
   }
 }
 
+/** Writes go to the file in batches of about this many bytes (small chunks are joined first). */
+const WRITE_BATCH_BYTES = 256 * 1024;
+
+/**
+ * Writes every chunk of `source` to `fh`, in order, joining small chunks into batches of about
+ * 256 KiB first: a zip stream arrives in many small pieces (entry headers, deflate blocks), and one
+ * write per piece would cost one thread-pool round trip each.
+ */
+export async function writeBatched(fh: FileHandle, source: AsyncIterable<Uint8Array>): Promise<void> {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async (): Promise<void> => {
+    const batch = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    if (batch !== undefined) await writeAll(fh, batch);
+  };
+  for await (const chunk of source) {
+    pending.push(chunk);
+    pendingBytes += chunk.byteLength;
+    if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
+  }
+  if (pendingBytes > 0) await flush();
+}
+
 export async function writeAll(fh: FileHandle, chunk: Uint8Array): Promise<void> {
   let offset = 0;
   while (offset < chunk.byteLength) {

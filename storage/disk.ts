@@ -27,7 +27,7 @@ import {
   sweepStale,
   syncDir,
   unlinkIfPresent,
-  writeAll,
+  writeBatched,
   writeSynced,
 } from './disk-files.js';
 import { walkSorted } from './disk-walk.js';
@@ -201,9 +201,7 @@ class DiskBlobStore implements BlobStore {
       let ino: number;
       let size: number;
       try {
-        for await (const chunk of checkedChunks(body, BACKEND, options.size, options.signal)) {
-          await writeAll(fh, chunk);
-        }
+        await writeBatched(fh, checkedChunks(body, BACKEND, options.size, options.signal));
         await fh.sync();
         const st = await fh.stat();
         ino = st.ino;
