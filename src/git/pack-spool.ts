@@ -1,8 +1,9 @@
 /**
  * Spools a pack stream to a temp file while indexing it in the same pass: every object's offset,
  * type, inflated size and compressed length, the base of each delta, and the id of each whole
- * (non-delta) object. The trailing SHA-1 is verified. Memory: one network chunk plus one small
- * object's window; large objects are inflated as a stream.
+ * (non-delta) object. The trailing SHA-1 is verified. Memory: up to 256 KiB of received bytes not
+ * yet written, one network chunk, and one small object's window; large objects are inflated as a
+ * stream.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
@@ -39,6 +40,9 @@ export interface SpooledPack {
   size: number;
 }
 
+/** Received bytes are written to the spool file in batches of about this size. */
+const SPOOL_BATCH = 256 * 1024;
+
 /** Objects up to this size are inflated in one call from an in-memory window. */
 const SMALL = 1 << 20;
 
@@ -49,7 +53,12 @@ class SpoolReader {
   offset = 0;
   private eof = false;
   private tail: Buffer = Buffer.alloc(0);
+  /** Bytes received (all of them spooled once flush() has run). */
   private written = 0;
+  /** Received chunks not yet on disk, and the file offset they start at. */
+  private unflushed: Buffer[] = [];
+  private unflushedBytes = 0;
+  private flushedTo = 0;
   readonly hash: Hash = createHash('sha1');
 
   constructor(
@@ -80,8 +89,12 @@ class SpoolReader {
       }
       const chunk = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength);
       if (chunk.length === 0) continue;
-      await this.fh.write(chunk, 0, chunk.length, this.written);
+      // Spooled in ~256 KiB writes: one thread-pool round trip per network chunk would leave the
+      // fill waiting on many small writes.
+      this.unflushed.push(chunk);
+      this.unflushedBytes += chunk.length;
       this.written += chunk.length;
+      if (this.unflushedBytes >= SPOOL_BATCH) await this.flush();
       this.hashHoldingBack(chunk);
       return chunk;
     }
@@ -125,6 +138,21 @@ class SpoolReader {
       parts.length === 2 && parts[0]?.length === 0 ? (parts[1] ?? Buffer.alloc(0)) : Buffer.concat(parts);
     this.pos = 0;
     return ok;
+  }
+
+  /** Writes every received byte to the file. */
+  async flush(): Promise<void> {
+    if (this.unflushedBytes === 0) return;
+    const batch = this.unflushed.length === 1 ? (this.unflushed[0] as Buffer) : Buffer.concat(this.unflushed);
+    const at = this.flushedTo;
+    this.unflushed = [];
+    this.flushedTo += batch.length;
+    this.unflushedBytes = 0;
+    let done = 0;
+    while (done < batch.length) {
+      const { bytesWritten } = await this.fh.write(batch, done, batch.length - done, at + done);
+      done += bytesWritten;
+    }
   }
 
   get trailer(): Buffer {
@@ -278,5 +306,6 @@ export async function spoolPack(source: AsyncIterable<Uint8Array>, fh: FileHandl
     throw new UpstreamError('corrupt pack: trailing checksum mismatch');
   }
   r.advance(20);
+  await r.flush();
   return { entries, size: r.offset };
 }
